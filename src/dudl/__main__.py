@@ -1,0 +1,3 @@
+from dudl.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""Helpers shared by the experiment files: summaries over repetitions and figure scaffolding.
+
+Figures are plain ``matplotlib.figure.Figure`` objects (no pyplot state), so they render headless, save
+to PNG and display in Jupyter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 4.5) -> tuple[Figure, Any]:
+    """A new Figure with a grid of axes (``axes`` is one Axes when 1x1, else an array)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=True)
+    return fig, axes
+
+
+def plot_spread(ax: Axes, x: np.ndarray, values: np.ndarray, fmt: str = "s-", label: str | None = None,
+                **style: Any) -> None:
+    """Plot the mean over repetitions of ``values`` [reps, len(x)], each repetition drawn faintly behind it."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    if values.shape[0] > 1:
+        color = style.get("color", "gray")
+        for row in values:
+            ax.plot(x, row, "-", color=color, alpha=min(0.5, 3.0 / values.shape[0]), linewidth=0.8)
+    ax.plot(x, np.nanmean(values, axis=0), fmt, label=label, **style)
+
+
+def spread(values: Sequence[float] | np.ndarray) -> dict[str, float]:
+    """Mean, median, standard deviation (ddof 0), min and max over the finite values, and how many are not finite."""
+    array = np.asarray(values, dtype=float).ravel()
+    finite = array[np.isfinite(array)]
+    stats = {"n": float(array.size), "nonfinite": float(array.size - finite.size)}
+    if finite.size:
+        stats.update(mean=float(finite.mean()), median=float(np.median(finite)), sd=float(finite.std()),
+                     min=float(finite.min()), max=float(finite.max()))
+    return stats
+
+
+def summary_line(label: str, values: Sequence[float] | np.ndarray, *, unit: str = "",
+                 failed: Sequence[bool] | np.ndarray | None = None) -> str:
+    """One line over repetitions: ``<label> over N reps: mean m, median d, sd s [, failed f%]``.
+
+    ``failed`` marks the repetitions that failed (e.g. accuracy at chance level); non-finite values
+    are reported as diverged.
+    """
+    stats = spread(values)
+    n = int(stats["n"])
+    if "mean" not in stats:
+        return f"{label} over {n} reps: all diverged"
+    line = (f"{label} over {n} reps: mean {stats['mean']:.4g}{unit}, median {stats['median']:.4g}{unit}, "
+            f"sd {stats['sd']:.3g}, range [{stats['min']:.4g}, {stats['max']:.4g}]")
+    if failed is not None:
+        line += f", failed {100 * float(np.mean(failed)):.0f}%"
+    if stats["nonfinite"]:
+        line += f", diverged {int(stats['nonfinite'])}"
+    return line

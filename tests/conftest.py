@@ -1,0 +1,30 @@
+"""Shared test helpers: the real `dudl` entry point, run as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DUDL = str(Path(sys.executable).with_name("dudl"))
+
+
+def run_cli(*args: str, cwd: Path | str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `dudl ARGS...` through the installed console script; never raises on a non-zero exit."""
+    return subprocess.run([DUDL, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def run_json(experiment_id: str, *args: str, cwd: Path | str) -> dict:
+    """`dudl run ID --json --no-figures ARGS...`: the parsed result JSON (asserts exit status 0)."""
+    proc = run_cli("run", experiment_id, "--json", "--no-figures", *args, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    """`cli(*args)` runs the dudl CLI in a fresh temporary folder."""
+    return lambda *args: run_cli(*args, cwd=tmp_path)

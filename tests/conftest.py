@@ -28,3 +28,9 @@ def run_json(experiment_id: str, *args: str, cwd: Path | str) -> dict:
 def cli(tmp_path: Path):
     """`cli(*args)` runs the dudl CLI in a fresh temporary folder."""
     return lambda *args: run_cli(*args, cwd=tmp_path)
+
+
+@pytest.fixture
+def cli_json(tmp_path: Path):
+    """`cli_json(experiment_id, *args)` runs `dudl run ID --json --no-figures ARGS...` and parses stdout."""
+    return lambda experiment_id, *args: run_json(experiment_id, *args, cwd=tmp_path)

@@ -51,6 +51,31 @@ class Result:
         """A metric as a float array (nulls as NaN)."""
         return np.asarray(self.metrics[name], dtype=float)
 
+    def summary_rows(self) -> list[tuple[str, str, str, str]]:
+        """One row per metric: (name, shape, value or "mean [min, max]", count of non-finite values).
+
+        Non-finite values (divergence) are counted, so a diverged run says so in its summary.
+        """
+        rows = []
+        for name, value in self.metrics.items():
+            array = np.asarray(value) if not isinstance(value, list) or _rectangular(value) else None
+            if array is None or array.dtype.kind not in "biuf":
+                text = str(value) if not isinstance(value, list) else f"ragged list of {len(value)}"
+                rows.append((name, "-", text if len(text) <= 60 else text[:57] + "...", ""))
+                continue
+            numbers = array.astype(float)
+            finite = numbers[np.isfinite(numbers)]
+            shape = "x".join(str(n) for n in array.shape) or "scalar"
+            if array.size == 1:
+                text = f"{numbers.item():.6g}"
+            elif finite.size:
+                text = f"{finite.mean():.4g} [{finite.min():.4g}, {finite.max():.4g}]"
+            else:
+                text = "all non-finite"
+            nonfinite = int(numbers.size - finite.size)
+            rows.append((name, shape, text, f"{nonfinite} (diverged)" if nonfinite else ""))
+        return rows
+
     # -- JSON -------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The JSON object: top-level keys id, params, metrics, elapsed_s, dudl_version."""
@@ -106,6 +131,13 @@ class Result:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return target
+
+
+def _rectangular(value: list) -> bool:
+    try:
+        return np.array(value).dtype != object
+    except ValueError:
+        return False
 
 
 def _close(figure: Figure) -> None:

@@ -1,0 +1,124 @@
+"""The CLI through its real entry point: JSON output, reproducibility, bad input, files on disk."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dudl
+from dudl.result import Result
+
+
+def without_elapsed(text: str) -> str:
+    return re.sub(r'"elapsed_s":[^,}]+', '"elapsed_s":0', text)
+
+
+def test_list_names_every_experiment(cli) -> None:
+    proc = cli("list")
+    assert proc.returncode == 0
+    for experiment_id in dudl.experiments():
+        assert experiment_id in proc.stdout
+    assert len(dudl.experiments()) == 25
+
+
+def test_show_lists_parameters_with_defaults(cli) -> None:
+    proc = cli("show", "gd.parametric")
+    assert proc.returncode == 0
+    for text in ("learning_rates", "linspace(1e-10,1e-1,50)", "round(linspace(10,500,40))", "sweep_start"):
+        assert text in proc.stdout
+
+
+def test_json_output_parses_and_round_trips(cli, tmp_path: Path) -> None:
+    proc = cli("run", "gd.1d", "--json", "--param", "start=1.006")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert list(data) == ["id", "params", "metrics", "elapsed_s", "dudl_version"]
+    assert data["params"]["start"] == 1.006 and data["params"]["seed"] == 0 and data["params"]["reps"] == 1
+    assert abs(data["metrics"]["final_minimum"][0] - 0.50103977) < 1e-8
+    assert Result.from_dict(data).to_json() == proc.stdout.strip()
+    saved = tmp_path / "runs" / "gd.1d"
+    assert (saved / "result.json").read_text() == proc.stdout.strip()
+    assert {p.name for p in saved.glob("*.png")} == {"function.png", "result.png", "trajectory.png"}
+
+
+def test_plain_run_prints_course_lines_and_summary(cli, tmp_path: Path) -> None:
+    proc = cli("run", "gd.1d", "-p", "start=1.006", "--no-figures", "--out", "elsewhere")
+    assert proc.returncode == 0, proc.stderr
+    assert "[1.006]" in proc.stdout and "0.50103977" in proc.stdout and "final_minimum" in proc.stdout
+    assert sorted(p.name for p in (tmp_path / "elsewhere" / "gd.1d").iterdir()) == ["result.json"]
+
+
+def test_same_seed_gives_byte_identical_json(cli) -> None:
+    first = cli("run", "gd.2d", "--json", "--no-figures", "--seed", "7", "--reps", "4")
+    second = cli("run", "gd.2d", "--json", "--no-figures", "--seed", "7", "--reps", "4")
+    assert first.returncode == second.returncode == 0
+    assert without_elapsed(first.stdout) == without_elapsed(second.stdout)
+    other = cli("run", "gd.2d", "--json", "--no-figures", "--seed", "8", "--reps", "4")
+    assert without_elapsed(other.stdout) != without_elapsed(first.stdout)
+
+
+def test_repetition_r_does_not_depend_on_reps(cli_json) -> None:
+    five = cli_json("gd.1d", "--reps", "5", "--seed", "3")["metrics"]
+    three = cli_json("gd.1d", "--reps", "3", "--seed", "3")["metrics"]
+    assert np.array_equal(np.array(five["trajectory"])[:3], np.array(three["trajectory"]))
+    assert five["start"][:3] == three["start"]
+    assert len(set(five["start"])) > 1  # repetitions really differ
+
+
+def test_divergence_is_data_not_an_error(cli, cli_json) -> None:
+    data = cli_json("gd.1d", "--param", "learning_rate=1", "--param", "start=1.5")
+    assert data["metrics"]["final_minimum"] == [None]
+    assert None in data["metrics"]["trajectory"][0]
+    proc = cli("run", "gd.1d", "--param", "learning_rate=1", "--no-figures")
+    assert proc.returncode == 0 and "diverged" in proc.stdout
+    assert "Warning" not in proc.stderr
+
+
+BAD_INPUTS = [
+    (["run", "gd.1e"], "did you mean gd.1d"),
+    (["run", "gd.1d", "--param", "rate=0.1"], "valid parameters: learning_rate, epochs"),
+    (["run", "gd.1d", "--param", "epochs=many"], "'epochs' must be integer"),
+    (["run", "gd.1d", "--param", "learning_rate=0"], "'learning_rate' must be > 0"),
+    (["run", "gd.1d", "--param", "learning_rate=-0.1"], "'learning_rate' must be > 0"),
+    (["run", "gd.1d", "--param", "epochs=0"], "'epochs' must be >= 1"),
+    (["run", "gd.1d", "--reps", "0"], "'reps' must be >= 1"),
+    (["run", "gd.parametric", "--param", "start_values=[]"], "'start_values' must not be empty"),
+    (["run", "gd.2d", "--param", "start=[1,2,3]"], "'start' must be"),
+    (["run", "gd.1d", "--param", "learning_rate"], "--param takes name=value"),
+    (["run", "gd.1d", "--param", "learning_rates=linspace(1,2)"], "linspace takes"),
+    (["run", "math.derivatives", "--seed", "1"], "unknown parameter 'seed'"),
+    (["run", "gd.1d", "--device", "tpu"], "--device must be"),
+    (["run", "gd.1d", "--bogus"], "No such option"),
+]
+
+
+@pytest.mark.parametrize(("args", "fragment"), BAD_INPUTS)
+def test_bad_input_is_one_line_exit_2_and_no_files(cli, tmp_path: Path, args: list[str], fragment: str) -> None:
+    proc = cli(*args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_unwritable_out_is_one_line_exit_2(cli, tmp_path: Path) -> None:
+    (tmp_path / "a_file").write_text("not a folder")
+    proc = cli("run", "gd.1d", "--out", "a_file/sub")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "--out 'a_file/sub' is not a writable folder" in proc.stderr
+    assert (tmp_path / "a_file").read_text() == "not a folder"
+
+
+def test_python_api_matches_the_cli(cli_json) -> None:
+    cli_metrics = cli_json("gd.1d", "--param", "start=1.006")["metrics"]
+    result = dudl.run("gd.1d", start=1.006)
+    assert result.params["start"] == 1.006
+    assert result.metrics["trajectory"].tolist() == cli_metrics["trajectory"]
+    with pytest.raises(dudl.ParamError, match="unknown parameter"):
+        dudl.run("gd.1d", startt=1.0)

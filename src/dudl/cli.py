@@ -76,7 +76,7 @@ def run_command(
         if value is not None:
             overrides[name] = value
     registry.resolve(experiment_id, overrides)  # validate before touching the disk
-    check_device(device)
+    registry.check_device(device, experiment_id)
     check_writable(out)
     result = registry.run(experiment_id, overrides, device=device)
     folder = result.save(out, figures=not no_figures)
@@ -103,7 +103,7 @@ def report_command(
 
     if reps is not None and reps < 1:
         raise ParamError(f"--reps must be >= 1, got {reps}")
-    check_device(device)
+    registry.check_device(device)
     check_writable(out)
     failures = build_report(out, reps=reps, device=device)
     if failures:
@@ -119,18 +119,6 @@ def summary_table(result: Any) -> Table:
     for row in result.summary_rows():
         table.add_row(*row)
     return table
-
-
-def check_device(device: str) -> None:
-    """Reject a device that this machine does not have."""
-    if device == "cpu":
-        return
-    if not (device == "cuda" or device.startswith("cuda:")):
-        raise ParamError(f'--device must be "cpu" or "cuda" (or "cuda:N"), got {device!r}')
-    import torch
-
-    if not torch.cuda.is_available():
-        raise ParamError("--device cuda: no CUDA device is available on this machine; use --device cpu")
 
 
 def check_writable(folder: Path) -> None:

@@ -255,20 +255,15 @@ def _numbers(value: Any) -> list[float]:
 
 def _check_bounds(value: Any, field: dataclasses.Field) -> None:
     meta = field.metadata
-    rules = [
-        ("gt", lambda n, b: n > b, ">"),
-        ("ge", lambda n, b: n >= b, ">="),
-        ("lt", lambda n, b: n < b, "<"),
-        ("le", lambda n, b: n <= b, "<="),
-    ]
+    rules = {"gt": lambda n, b: n > b, "ge": lambda n, b: n >= b, "lt": lambda n, b: n < b,
+             "le": lambda n, b: n <= b}
     for number in _numbers(value):
         if math.isnan(number):
             raise ParamError(f"parameter {field.name!r} must not be NaN")
-        for key, ok, symbol in rules:
+        for key, ok in rules.items():
             bound = meta.get(key)
             if bound is not None and not ok(number, bound):
-                allowed = bounds_text(field)
-                raise ParamError(f"parameter {field.name!r} must be {allowed}, got {_show(number)}")
+                raise ParamError(f"parameter {field.name!r} must be {bounds_text(field)}, got {_show(number)}")
 
 
 def bounds_text(field: dataclasses.Field) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import importlib
+import re
 import time
 from dataclasses import dataclass
 from types import ModuleType
@@ -134,12 +135,25 @@ def run(experiment_id: str, overrides: dict[str, Any], device: str = "cpu") -> R
 
     item = entry(experiment_id)
     params = resolve(experiment_id, overrides)
-    if device != "cpu" and not item.uses_torch:
-        raise ParamError(f"{experiment_id} runs in numpy float64; --device applies to the ann.* and overfit.* "
-                         "experiments that train torch models")
+    check_device(device, experiment_id)
     module = item.load()
     start = time.perf_counter()
     metrics = module.run(params, device) if item.uses_torch else module.run(params)
     elapsed = time.perf_counter() - start
     return Result(id=experiment_id, params=params.to_dict(), metrics=metrics, elapsed_s=elapsed,
                   dudl_version=__version__)
+
+
+def check_device(device: str, experiment_id: str | None = None) -> None:
+    """Reject a device name other than cpu/cuda[:N], a GPU this machine lacks, or a GPU for a numpy experiment."""
+    if device == "cpu":
+        return
+    if not (device == "cuda" or re.fullmatch(r"cuda:\d+", device)):
+        raise ParamError(f'--device must be "cpu" or "cuda" (or "cuda:N"), got {device!r}')
+    if experiment_id is not None and not entry(experiment_id).uses_torch:
+        raise ParamError(f"{experiment_id} runs in numpy float64; --device applies to the experiments that "
+                         "train torch models")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ParamError(f"--device {device}: no CUDA device is available on this machine; use --device cpu")

@@ -70,7 +70,8 @@ def test_repetition_r_does_not_depend_on_reps(cli_json) -> None:
 
 
 def test_divergence_is_data_not_an_error(cli, cli_json) -> None:
-    data = cli_json("gd.1d", "--param", "learning_rate=1", "--param", "start=1.5")
+    # x <- x - (6x - 3) grows 5-fold per update: finite after 100 updates, overflowing long before 500
+    data = cli_json("gd.1d", "--param", "learning_rate=1", "--param", "start=1.5", "--param", "epochs=500")
     assert data["metrics"]["final_minimum"] == [None]
     assert None in data["metrics"]["trajectory"][0]
     proc = cli("run", "gd.1d", "--param", "learning_rate=1", "--no-figures")
@@ -89,7 +90,7 @@ BAD_INPUTS = [
     (["run", "gd.parametric", "--param", "start_values=[]"], "'start_values' must not be empty"),
     (["run", "gd.2d", "--param", "start=[1,2,3]"], "'start' must be"),
     (["run", "gd.1d", "--param", "learning_rate"], "--param takes name=value"),
-    (["run", "gd.1d", "--param", "learning_rates=linspace(1,2)"], "linspace takes"),
+    (["run", "gd.parametric", "--param", "learning_rates=linspace(1,2)"], "linspace takes"),
     (["run", "math.derivatives", "--seed", "1"], "unknown parameter 'seed'"),
     (["run", "gd.1d", "--device", "tpu"], "--device must be"),
     (["run", "gd.1d", "--bogus"], "No such option"),

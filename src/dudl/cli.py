@@ -39,7 +39,7 @@ def list_command() -> None:
         table.add_column(column)
     for item in registry.CATALOG:
         table.add_row(item.id, item.lecture, item.purpose)
-    Console().print(table)
+    _console().print(table)
 
 
 @app.command("show")
@@ -54,7 +54,7 @@ def show_command(experiment_id: Annotated[str, typer.Argument(metavar="ID")]) ->
     for field in dataclasses.fields(params_type):
         shown = field.metadata.get("shown") or json.dumps(_plain(field.default))
         table.add_row(field.name, shown, describe(hints[field.name]), bounds_text(field), field.metadata["doc"])
-    Console().print(table)
+    _console().print(table)
 
 
 @app.command("run")
@@ -83,7 +83,7 @@ def run_command(
     if as_json:
         sys.stdout.write(result.to_json() + "\n")
         return
-    console = Console(highlight=False)
+    console = _console()
     for line in result.printed():
         console.print(line, markup=False)
     console.print(summary_table(result))
@@ -130,6 +130,11 @@ def check_writable(folder: Path) -> None:
     except OSError as error:
         reason = error.strerror or str(error)
         raise ParamError(f"--out {str(folder)!r} is not a writable folder ({reason})") from None
+
+
+def _console() -> Console:
+    """A console for tables: the terminal's width, or a wide fixed one when piped (so values do not wrap)."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,143 @@
+"""Symbolic calculus for the math section: parse a function of x safely, differentiate it with sympy,
+and evaluate expressions on a numpy grid (lecture "Derivatives: intuition and polynomials").
+
+The course writes ``x = sym.symbols('x')``, ``fx = 2*x**2``, ``df = sym.diff(fx, x)`` and plots with
+sympy. Here a user's ``expression`` arrives as text, so it is parsed without ``eval``: Python's own parser
+reads it, and only numbers, ``x``, ``pi``, ``E``, the arithmetic operators and the functions in
+:data:`FUNCTIONS` are turned into sympy objects. Anything else is a :class:`ParamError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import sympy
+
+from dudl.params import ParamError
+
+X = sympy.Symbol("x")  # the course's `x = sym.symbols('x')`
+
+FUNCTIONS: dict[str, Callable[..., sympy.Expr]] = {
+    name: getattr(sympy, name)
+    for name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "sqrt",
+                 "Abs", "Max", "Min", "Heaviside")
+}
+FUNCTIONS["abs"] = sympy.Abs
+CONSTANTS: dict[str, sympy.Expr] = {"x": X, "pi": sympy.pi, "E": sympy.E}
+
+MAX_LENGTH = 500  # characters of an expression
+MAX_EXPONENT = 1000  # |n| of a number raised to a number: sympy would compute it exactly
+
+_OPERATORS: dict[type[ast.AST], Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+_ALLOWED = "numbers, x, pi, E, + - * / ** and " + ", ".join(FUNCTIONS)
+
+# the two activation functions of the lecture
+RELU: sympy.Expr = sympy.Max(0, X)
+SIGMOID: sympy.Expr = 1 / (1 + sympy.exp(-X))
+
+
+@functools.lru_cache(maxsize=64)
+def parse_function(text: str) -> sympy.Expr:
+    """Parse ``text`` (sympy syntax, e.g. ``"2*x**2"``) into a sympy expression of ``x``, without ``eval``.
+
+    Raises :class:`ParamError` (one line) for bad syntax, unknown names or functions, anything that is not
+    a function of x, a number too large to compute, or an expression whose derivative numpy cannot evaluate.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ParamError("expression must be a function of x in sympy syntax, e.g. \"2*x**2\"")
+    if len(text) > MAX_LENGTH:
+        raise ParamError(f"expression is longer than {MAX_LENGTH} characters")
+    try:
+        # sympy reads x^2 as x**2, with the precedence of ** (its convert_xor works on tokens, so do we)
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+    except SyntaxError as error:
+        raise ParamError(f"expression {text!r} is not valid sympy syntax ({error.msg}); allowed: {_ALLOWED}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ParamError(f"expression {text!r} cannot be parsed; allowed: {_ALLOWED}") from None
+    try:
+        expr = sympy.sympify(_build(tree.body, text))
+        _check_evaluable(expr, text)
+    except ParamError:
+        raise
+    except Exception as error:  # noqa: BLE001 - sympy raises many types; the user needs one line
+        message = " ".join(str(error).split()) or type(error).__name__
+        raise ParamError(f"expression {text!r} cannot be used: {message[:120]}") from None
+    return expr
+
+
+def _build(node: ast.AST, text: str) -> sympy.Expr:
+    """The sympy object for one node of Python's parse tree; only the allowed nodes are accepted."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Float(node.value)
+    if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
+        if node.id in FUNCTIONS:
+            raise ParamError(f"expression {text!r}: the function {node.id!r} needs an argument, e.g. {node.id}(x)")
+        raise ParamError(f"expression {text!r}: unknown name {node.id!r}; it must be a function of x only "
+                         f"(allowed: {_ALLOWED})")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = _build(node.operand, text)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _build(node.left, text), _build(node.right, text)
+        if isinstance(node.op, ast.Pow) and left.is_Number and right.is_Number \
+                and abs(right) > MAX_EXPONENT:
+            raise ParamError(f"expression {text!r}: a number to a power above {MAX_EXPONENT} is too large")
+        return _OPERATORS[type(node.op)](left, right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
+            and not node.keywords and node.args:
+        return FUNCTIONS[node.func.id](*(_build(arg, text) for arg in node.args))
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+        raise ParamError(f"expression {text!r}: unknown function {name!r} (allowed: {_ALLOWED})")
+    raise ParamError(f"expression {text!r}: {ast.unparse(node)!r} is not allowed; write a function of x "
+                     f"with {_ALLOWED}")
+
+
+def _check_evaluable(expr: sympy.Expr, text: str) -> None:
+    """Reject a function of anything but x, or one that numpy cannot evaluate together with its derivative."""
+    others = sorted(str(s) for s in expr.free_symbols - {X})
+    if others:
+        raise ParamError(f"expression {text!r} must be a function of x only; found {', '.join(others)}")
+    derivative = sympy.diff(expr, X)
+    for what, part in (("it is", expr), ("sympy's derivative is", derivative)):
+        try:
+            evaluate(part, np.linspace(-1.0, 1.0, 3))
+        except Exception:  # noqa: BLE001 - e.g. Derivative(re(x), x) from Abs, DiracDelta from Heaviside
+            raise ParamError(f"expression {text!r}: {what} {part}, which numpy cannot evaluate on a grid") from None
+
+
+def derivative(expr: sympy.Expr, symbol: sympy.Symbol = X) -> sympy.Expr:
+    """``sympy.diff(expr, symbol)``: the symbolic derivative, as the course computes it."""
+    return sympy.diff(expr, symbol)
+
+
+def numpy_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol] = (X,)) -> Callable[..., np.ndarray]:
+    """``sympy.lambdify(symbols, expr, "numpy")``: a numpy float64 function of the symbols, elementwise."""
+    return sympy.lambdify(tuple(symbols), expr, "numpy")
+
+
+def evaluate(expr: sympy.Expr, grid: np.ndarray) -> np.ndarray:
+    """``expr`` (a function of x) on ``grid`` [n] -> float64 [n].
+
+    A constant expression is broadcast to the grid's shape. Values that are complex (e.g. ``sqrt(x)`` at
+    x < 0 when sympy keeps a complex constant) or undefined become NaN; numpy's warnings are silenced
+    because such values are data here, not errors.
+    """
+    grid = np.asarray(grid, dtype=float)
+    with np.errstate(all="ignore"):
+        values = np.asarray(numpy_function(expr)(grid))
+        if np.iscomplexobj(values):
+            values = np.where(values.imag == 0, values.real, np.nan)
+        return np.broadcast_to(values.astype(float), grid.shape).copy()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+# With pytest-xdist, each worker (and each CLI subprocess it starts) gets one thread: two workers with two
+# torch threads each would oversubscribe the 2 cores of CI and make every test many times slower.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 DUDL = str(Path(sys.executable).with_name("dudl"))
 

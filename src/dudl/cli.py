@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dudl import registry
@@ -38,7 +39,7 @@ def list_command() -> None:
     for column in ("id", "course lecture", "purpose"):
         table.add_column(column)
     for item in registry.CATALOG:
-        table.add_row(item.id, item.lecture, item.purpose)
+        table.add_row(*(escape(cell) for cell in (item.id, item.lecture, item.purpose)))
     _console().print(table)
 
 
@@ -53,7 +54,8 @@ def show_command(experiment_id: Annotated[str, typer.Argument(metavar="ID")]) ->
         table.add_column(column, overflow="fold")
     for field in dataclasses.fields(params_type):
         shown = field.metadata.get("shown") or json.dumps(_plain(field.default))
-        table.add_row(field.name, shown, describe(hints[field.name]), bounds_text(field), field.metadata["doc"])
+        cells = (field.name, shown, describe(hints[field.name]), bounds_text(field), field.metadata["doc"])
+        table.add_row(*(escape(cell) for cell in cells))
     _console().print(table)
 
 
@@ -117,7 +119,7 @@ def summary_table(result: Any) -> Table:
     for column in ("metric", "shape", "value / mean [min, max]", "non-finite"):
         table.add_column(column, overflow="fold")
     for row in result.summary_rows():
-        table.add_row(*row)
+        table.add_row(*(escape(cell) for cell in row))
     return table
 
 

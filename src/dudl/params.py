@@ -263,7 +263,7 @@ def _check_bounds(value: Any, field: dataclasses.Field) -> None:
         for key, ok in rules.items():
             bound = meta.get(key)
             if bound is not None and not ok(number, bound):
-                raise ParamError(f"parameter {field.name!r} must be {bounds_text(field)}, got {_show(number)}")
+                raise ParamError(f"parameter {field.name!r} must be {bounds_text(field)}, got {number:g}")
 
 
 def bounds_text(field: dataclasses.Field) -> str:

@@ -8,23 +8,31 @@ API CONTRACT (the experiments are written against it; keep it stable):
                 record=("losses",), device="cpu")
     out.losses            # torch.Tensor [M, epochs] float32 (CPU), or None if not recorded
     out.outputs           # [M, N, out] final outputs on ALL rows, after training (one extra forward)
-    final_loss(out, targets)            # [M] loss after training on the training rows
+    final_loss(out, targets)            # [M] loss after training (on all rows, or a mask)
     accuracy(out.outputs, targets, arch)  # [M] accuracy in % (B7), over all rows or a mask
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
+
+from dudl.core import _kernels, seeding
+from dudl.core._kernels import StackedNet
 
 Activation = Literal["none", "relu", "sigmoid"]
 Loss = Literal["mse", "bce", "bce_logits", "cross_entropy"]
 RECORDS = ("losses", "accuracy", "test_losses", "test_accuracy")
+_ACTIVATIONS = ("none", "relu", "sigmoid")
+_LOSSES = ("mse", "bce", "bce_logits", "cross_entropy")
 
 
 @dataclass(frozen=True)
@@ -42,14 +50,65 @@ class Architecture:
     loss: Loss
     softmax_output: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
+        object.__setattr__(self, "activations", tuple(self.activations))
+        if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
+            raise ValueError(f"sizes must be >= 2 positive layer sizes, got {self.sizes}")
+        if len(self.activations) != len(self.sizes) - 1:
+            raise ValueError(
+                f"need one activation per Linear layer ({len(self.sizes) - 1}), got {len(self.activations)}"
+            )
+        bad = [a for a in self.activations if a not in _ACTIVATIONS]
+        if bad:
+            raise ValueError(f"unknown activation {bad[0]!r}; allowed: {', '.join(_ACTIVATIONS)}")
+        if self.loss not in _LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; allowed: {', '.join(_LOSSES)}")
+
+    @property
+    def n_layers(self) -> int:
+        """Number of Linear layers."""
+        return len(self.sizes) - 1
+
+    @property
+    def linear_indices(self) -> tuple[int, ...]:
+        """Index of each Linear inside :meth:`sequential` (activations "none" add no module)."""
+        indices, position = [], 0
+        for activation in self.activations:
+            indices.append(position)
+            position += 1 if activation == "none" else 2
+        return tuple(indices)
+
     def sequential(self) -> nn.Sequential:
         """The course's ``nn.Sequential`` form (Linear, activation, ..., [Softmax])."""
-        raise NotImplementedError
+        modules: list[nn.Module] = []
+        for fan_in, fan_out, activation in zip(self.sizes[:-1], self.sizes[1:], self.activations, strict=True):
+            modules.append(nn.Linear(fan_in, fan_out))
+            if activation == "relu":
+                modules.append(nn.ReLU())
+            elif activation == "sigmoid":
+                modules.append(nn.Sigmoid())
+        if self.softmax_output:
+            modules.append(nn.Softmax(dim=1))
+        return nn.Sequential(*modules)
 
     @property
     def n_params(self) -> int:
         """Trainable parameters: sum of weight and bias sizes."""
         return sum(i * o + o for i, o in zip(self.sizes[:-1], self.sizes[1:], strict=True))
+
+
+@dataclass
+class _Group:
+    """Models trained together: stacked (possibly padded) weights [G, out, in] and biases [G, out].
+
+    The first layer's weight carries its bias as an extra last input column ([G, h, F + 1]); slicing
+    ``[:out, :in]`` gives every layer's plain weight.
+    """
+
+    indices: torch.Tensor  # [G] int64 model indices
+    weights: list[torch.Tensor]
+    biases: list[torch.Tensor]
 
 
 @dataclass
@@ -64,6 +123,8 @@ class TrainResult:
     test_accuracy: [M, epochs] accuracy (%) on the test rows after each epoch's update(s).
     outputs:       [M, N, out] outputs of the trained models on all N rows (after Softmax if
                    ``softmax_output``).
+    batch_losses, batch_accuracy: [M, epochs, n_batches] per-batch values (mini-batch mode only, when
+                   recorded); NaN for batches a model does not have.
     Fields not asked for in ``record`` are None.
     """
 
@@ -73,14 +134,282 @@ class TrainResult:
     accuracy: torch.Tensor | None = None
     test_losses: torch.Tensor | None = None
     test_accuracy: torch.Tensor | None = None
+    batch_losses: torch.Tensor | None = None
+    batch_accuracy: torch.Tensor | None = None
+    groups: list[_Group] = field(default_factory=list, repr=False)
+
+    def _locate(self, k: int) -> tuple[_Group, int]:
+        for group in self.groups:
+            hits = (group.indices == k).nonzero()
+            if len(hits):
+                return group, int(hits[0, 0])
+        raise IndexError(f"model {k} out of range (M = {len(self.architectures)})")
+
+    def parameters(self, k: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Model k's trained (weight [out, in], bias [out]) per Linear layer, unpadded, on the CPU."""
+        group, position = self._locate(k)
+        sizes = self.architectures[k].sizes
+        return [
+            (
+                weight[position, :fan_out, :fan_in].detach().cpu().clone(),
+                bias[position, :fan_out].detach().cpu().clone(),
+            )
+            for weight, bias, fan_in, fan_out in zip(
+                group.weights, group.biases, sizes[:-1], sizes[1:], strict=True
+            )
+        ]
 
     def state_dict(self, k: int) -> dict[str, torch.Tensor]:
         """Model k's trained weights, named as in ``architectures[k].sequential()``."""
-        raise NotImplementedError
+        state = {}
+        for index, (weight, bias) in zip(self.architectures[k].linear_indices, self.parameters(k), strict=True):
+            state[f"{index}.weight"] = weight
+            state[f"{index}.bias"] = bias
+        return state
 
     def module(self, k: int) -> nn.Sequential:
         """Model k as a trained ``nn.Sequential``."""
-        raise NotImplementedError
+        model = self.architectures[k].sequential()
+        model.load_state_dict(self.state_dict(k))
+        return model
+
+
+# ---------------------------------------------------------------------------------------------------------
+# initial weights
+
+
+def _init_bounds(fan_in: int) -> tuple[float, float]:
+    """nn.Linear.reset_parameters' uniform bounds: kaiming_uniform_(a=sqrt(5)) for the weight
+    (sqrt(3) * sqrt(2 / (1 + a^2)) / sqrt(fan_in), computed in the same float steps), 1/sqrt(fan_in) for
+    the bias."""
+    gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    return math.sqrt(3.0) * (gain / math.sqrt(fan_in)), 1 / math.sqrt(fan_in)
+
+
+def draw_initial_weights(
+    architecture: Architecture, generator: torch.Generator
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(weight [out, in], bias [out]) per layer, drawn from ``generator`` exactly as ``nn.Linear`` does:
+    layer by layer, weight uniform(-b_w, b_w) then bias uniform(-b_b, b_b) (see :func:`_init_bounds`)."""
+    layers = []
+    for fan_in, fan_out in zip(architecture.sizes[:-1], architecture.sizes[1:], strict=True):
+        weight_bound, bias_bound = _init_bounds(fan_in)
+        weight = torch.empty(fan_out, fan_in).uniform_(-weight_bound, weight_bound, generator=generator)
+        bias = torch.empty(fan_out).uniform_(-bias_bound, bias_bound, generator=generator)
+        layers.append((weight, bias))
+    return layers
+
+
+def _uniform_from_unit(
+    draws: torch.Tensor, architecture: Architecture
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Stacked weights [G, out, in] and biases [G, out, 1] from ``torch.rand`` draws [G, n_params].
+
+    Bit for bit what ``uniform_(-b, b)`` gives for the same generator: torch's CPU kernel turns the same
+    random bits into x in [0, 1) (which ``rand`` returns exactly), then computes ``x * (to - from) + from``
+    in double, with ``from``, ``to`` and ``to - from`` in float32, and rounds to float32.
+    """
+    draws = draws.double()
+    weights, biases, offset = [], [], 0
+    for fan_in, fan_out in zip(architecture.sizes[:-1], architecture.sizes[1:], strict=True):
+        for bound, count, shape, out in (
+            (_init_bounds(fan_in)[0], fan_out * fan_in, (fan_out, fan_in), weights),
+            (_init_bounds(fan_in)[1], fan_out, (fan_out, 1), biases),
+        ):
+            low, high = np.float32(-bound), np.float32(bound)
+            span = float(np.float32(high - low))
+            values = draws[:, offset : offset + count] * span + float(low)
+            out.append(values.float().view(len(draws), *shape))
+            offset += count
+    return weights, biases
+
+
+def _weights_from(
+    source: nn.Module | dict[str, torch.Tensor], architecture: Architecture
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Weight/bias pairs in layer order from a module (``parameters()`` order) or a state dict."""
+    if isinstance(source, nn.Module):
+        tensors = [p.detach() for p in source.parameters()]
+    else:
+        tensors = list(source.values())
+    if len(tensors) != 2 * architecture.n_layers:
+        raise ValueError(f"initial weights have {len(tensors)} tensors, expected {2 * architecture.n_layers}")
+    layers = []
+    for layer, (fan_in, fan_out) in enumerate(zip(architecture.sizes[:-1], architecture.sizes[1:], strict=True)):
+        weight = tensors[2 * layer].detach().to("cpu", torch.float32).clone()
+        bias = tensors[2 * layer + 1].detach().to("cpu", torch.float32).clone()
+        if weight.shape != (fan_out, fan_in) or bias.shape != (fan_out,):
+            raise ValueError(
+                f"initial weights of layer {layer} have shapes {tuple(weight.shape)}, {tuple(bias.shape)}; "
+                f"expected {(fan_out, fan_in)}, {(fan_out,)}"
+            )
+        layers.append((weight, bias))
+    return layers
+
+
+# ---------------------------------------------------------------------------------------------------------
+# losses and accuracy (shared by the trainer and the evaluation helpers)
+
+
+def _row_losses(outputs: torch.Tensor, targets: torch.Tensor, loss: str) -> torch.Tensor:
+    """[G, R] per-row loss (the torch loss with reduction='none', averaged over output units).
+
+    outputs [G, R, out]; targets [G or 1, R, out] float or [G or 1, R] int64.
+    """
+    if loss == "cross_entropy":
+        n_models, n_rows, n_classes = outputs.shape
+        labels = targets.expand(n_models, n_rows).reshape(-1)
+        return F.cross_entropy(outputs.reshape(-1, n_classes), labels, reduction="none").view(n_models, n_rows)
+    targets = targets.expand_as(outputs)
+    if loss == "mse":
+        per_unit = (outputs - targets) ** 2
+    elif loss == "bce":
+        per_unit = F.binary_cross_entropy(outputs, targets, reduction="none")
+    else:
+        per_unit = F.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
+    return per_unit.mean(-1)
+
+
+def _decision_threshold(architecture: Architecture) -> float:
+    """B7: a sigmoid output (or a BCE loss) is class 1 above .5; a logit or linear output above 0."""
+    if architecture.activations[-1] == "sigmoid" or architecture.loss == "bce":
+        return 0.5
+    return 0.0
+
+
+def _row_correct(outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture) -> torch.Tensor:
+    """[G, R] float32 1 where the predicted class equals the target (B7)."""
+    predicted = predicted_labels(outputs, architecture)
+    if targets.dtype == torch.int64 and targets.dim() == outputs.dim() - 1:
+        labels = targets
+    else:
+        labels = targets[..., 0]
+    return (predicted == labels).to(torch.float32)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# argument normalisation
+
+
+def _as_float_tensor(values: object) -> torch.Tensor:
+    if isinstance(values, torch.Tensor):
+        return values.detach().to("cpu", torch.float32)
+    return torch.as_tensor(np.asarray(values, dtype=np.float32))
+
+
+def _normalise_targets(
+    targets: torch.Tensor, architecture: Architecture, n_models: int, n_rows: int
+) -> torch.Tensor:
+    """[1 or M, N, out] float32 targets, or [1 or M, N] int64 labels for cross-entropy."""
+    targets = torch.as_tensor(targets).detach().cpu()
+    n_out = architecture.sizes[-1]
+    if architecture.loss == "cross_entropy":
+        targets = targets.to(torch.int64)
+        if targets.dim() == 1:
+            return targets.unsqueeze(0)
+        if targets.dim() == 2 and targets.shape[0] == n_models:
+            return targets
+        raise ValueError(f"cross-entropy targets must be [N] or [M, N] int64 labels, got {tuple(targets.shape)}")
+    targets = targets.to(torch.float32)
+    if targets.dim() == 1:
+        targets = targets.view(1, -1, 1)
+    elif targets.dim() == 2:
+        if targets.shape == (n_rows, n_out):
+            targets = targets.unsqueeze(0)
+        elif targets.shape == (n_models, n_rows) and n_out == 1:
+            targets = targets.unsqueeze(-1)
+        else:
+            raise ValueError(f"targets of shape {tuple(targets.shape)} fit neither [N, out] nor [M, N]")
+    if targets.dim() != 3 or targets.shape[-1] != n_out or targets.shape[-2] != n_rows:
+        raise ValueError(f"targets must be [N, {n_out}] or [M, N, {n_out}], got {tuple(targets.shape)}")
+    return targets
+
+
+def _normalise_mask(mask: torch.Tensor | None, n_models: int, epochs: int, n_rows: int) -> torch.Tensor | None:
+    """[M, 1 or epochs, N] bool."""
+    if mask is None:
+        return None
+    mask = torch.as_tensor(mask).detach().cpu().to(torch.bool)
+    if mask.dim() == 1:
+        mask = mask.view(1, 1, -1).expand(n_models, 1, -1)
+    elif mask.dim() == 2:
+        mask = mask.unsqueeze(1)
+    if mask.dim() != 3 or mask.shape[0] != n_models or mask.shape[1] not in (1, epochs) or mask.shape[2] != n_rows:
+        raise ValueError(f"masks must be [M, N] or [M, epochs, N] bool, got {tuple(mask.shape)}")
+    return mask
+
+
+# ---------------------------------------------------------------------------------------------------------
+# grouping / padding: choose, per sweep, between one padded batch and exact shapes by estimated cost
+
+# Cost model of one training step of a group (seconds): a fixed cost per tensor operation plus its matrix
+# work. Padding narrow models into a wider group saves operations but adds FLOPs; the planner picks the
+# partition of each depth's widths into padded groups with the least total cost.
+_SECONDS_PER_OPERATION = 5e-6
+_FLOPS_PER_SECOND = 5e10
+# above this many FLOPs per step, groups are trained in parallel threads (below, thread overhead wins)
+_PARALLEL_FLOPS = 2e8
+
+
+def _step_cost(sizes: tuple[int, ...], n_models: int, n_rows: int) -> float:
+    n_layers = len(sizes) - 1
+    weights = sum(i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True))
+    units = sum(sizes[1:])
+    flops = 6 * n_rows * n_models * weights + 10 * n_rows * n_models * units
+    return _SECONDS_PER_OPERATION * (7 * n_layers + 6) + flops / _FLOPS_PER_SECOND
+
+
+def _plan_groups(
+    architectures: Sequence[Architecture], n_rows: int
+) -> list[tuple[list[int], Architecture]]:
+    """Split the models into groups trained as one batch, each with its (padded) shared architecture.
+
+    Models of one depth and activation pattern may share a group; hidden widths are padded to the
+    group's widest (padded units stay exactly zero, so each model trains as its narrow self). Which
+    widths share a group is chosen by dynamic programming over the sorted distinct shapes to minimise
+    :func:`_step_cost`: small widths (overhead-bound) end up padded together, wide ones (FLOP-bound)
+    in groups of exact or nearly exact shape.
+    """
+    by_pattern: dict[tuple, dict[tuple[int, ...], list[int]]] = {}
+    for k, architecture in enumerate(architectures):
+        pattern = by_pattern.setdefault(architecture.activations, {})
+        pattern.setdefault(architecture.sizes, []).append(k)
+    plan = []
+    for activations, by_shape in by_pattern.items():
+        shapes = sorted(by_shape, key=lambda sizes: (max(sizes[1:-1], default=0), sizes))
+        counts = [len(by_shape[s]) for s in shapes]
+
+        def padded_sizes(first: int, last: int, shapes: list = shapes) -> tuple[int, ...]:
+            return tuple(max(column) for column in zip(*shapes[first : last + 1], strict=True))
+
+        best = [0.0] + [math.inf] * len(shapes)
+        split = [0] * (len(shapes) + 1)
+        for last in range(len(shapes)):
+            for first in range(last, -1, -1):
+                cost = best[first] + _step_cost(
+                    padded_sizes(first, last), sum(counts[first : last + 1]), n_rows
+                )
+                if cost < best[last + 1]:
+                    best[last + 1], split[last + 1] = cost, first
+        end = len(shapes)
+        while end > 0:
+            first = split[end]
+            members = sorted(k for s in shapes[first:end] for k in by_shape[s])
+            template = architectures[members[0]]
+            plan.append(
+                (
+                    members,
+                    Architecture(
+                        padded_sizes(first, end - 1), activations, template.loss, template.softmax_output
+                    ),
+                )
+            )
+            end = first
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the trainer
 
 
 def train(
@@ -98,6 +427,7 @@ def train(
     shuffle: bool = True,
     record: Collection[str] = ("losses",),
     device: str | torch.device = "cpu",
+    threads: int | None = None,
 ) -> TrainResult:
     """Train M = len(learning_rates) independent models with plain SGD, all at once.
 
@@ -122,26 +452,448 @@ def train(
         train_mask is given.
     batch_size: None for full-batch training (B4); else mini-batches of the model's training rows
         (last smaller batch kept), reshuffled every epoch when ``shuffle``.
-    record: which of RECORDS to keep (the others stay None); ask only for what is used.
+    record: which of RECORDS to keep (the others stay None); ask only for what is used. In mini-batch
+        mode "batch_losses" and "batch_accuracy" ([M, epochs, n_batches]) may also be asked for.
     device: "cpu" (the reference) or "cuda"; results come back on the CPU.
+    threads: how many groups (see :func:`_plan_groups`) may train side by side in Python threads, each
+        with one torch thread (torch's own threads are set to 1 while training and restored after).
+        None: ``torch.get_num_threads()`` for matrix-heavy sweeps, 1 for the small-tensor work that
+        per-operation overhead dominates. Results do not depend on it (each group is computed alike).
     """
-    raise NotImplementedError
+    device = torch.device(device)
+    learning_rates = _as_float_tensor(learning_rates).reshape(-1)
+    n_models = len(learning_rates)
+    if isinstance(architectures, Architecture):
+        architectures = (architectures,) * n_models
+    architectures = tuple(architectures)
+    if len(architectures) != n_models or len(keys) != n_models:
+        raise ValueError(
+            f"need one architecture and key per learning rate ({n_models}); got {len(architectures)} "
+            f"architectures and {len(keys)} keys"
+        )
+    if initial_weights is not None and len(initial_weights) != n_models:
+        raise ValueError(f"need {n_models} initial weights, got {len(initial_weights)}")
+    unknown = set(record) - set(RECORDS) - {"batch_losses", "batch_accuracy"}
+    if unknown:
+        raise ValueError(f"unknown records {sorted(unknown)}; allowed: {', '.join(RECORDS)}")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    reference = architectures[0]
+    for architecture in architectures:
+        if (
+            architecture.loss != reference.loss
+            or architecture.softmax_output != reference.softmax_output
+            or architecture.sizes[0] != reference.sizes[0]
+            or architecture.sizes[-1] != reference.sizes[-1]
+        ):
+            raise ValueError("all models must share the loss, softmax_output, input and output sizes")
+
+    inputs = _as_float_tensor(inputs)
+    if inputs.dim() == 2:
+        inputs = inputs.unsqueeze(0)
+    if inputs.dim() != 3 or inputs.shape[0] not in (1, n_models) or inputs.shape[-1] != reference.sizes[0]:
+        raise ValueError(f"inputs must be [N, {reference.sizes[0]}] or [M, N, F], got {tuple(inputs.shape)}")
+    n_rows = inputs.shape[1]
+    targets = _normalise_targets(targets, reference, n_models, n_rows)
+    train_mask = _normalise_mask(train_mask, n_models, epochs, n_rows)
+    test_mask = _normalise_mask(test_mask, n_models, epochs, n_rows)
+    if test_mask is None and train_mask is not None:
+        test_mask = ~train_mask
+
+    n_batches = 0
+    rows_per_step = n_rows
+    if batch_size is not None:
+        n_train_max = n_rows if train_mask is None else int(train_mask.sum(-1).max())
+        n_batches = max(1, math.ceil(n_train_max / batch_size))
+        rows_per_step = min(batch_size, n_rows)
+    plan = _plan_groups(architectures, rows_per_step)
+    costs = [_step_cost(padded.sizes, len(members), rows_per_step) for members, padded in plan]
+    if threads is None:
+        flops = _FLOPS_PER_SECOND * (
+            sum(costs) - _SECONDS_PER_OPERATION * sum(7 * padded.n_layers + 6 for _, padded in plan)
+        )
+        threads = torch.get_num_threads() if flops > _PARALLEL_FLOPS else 1
+    workers = max(1, min(threads, len(plan)))
+
+    records = {name: torch.full((n_models, epochs), math.nan) for name in RECORDS if name in record}
+    for name in ("batch_losses", "batch_accuracy"):
+        if name in record and batch_size is not None:
+            records[name] = torch.full((n_models, epochs, n_batches), math.nan)
+    outputs = torch.empty(n_models, n_rows, reference.sizes[-1])
+
+    def run_group(members: list[int], padded: Architecture) -> tuple[_Group, dict[str, torch.Tensor], torch.Tensor]:
+        index = torch.tensor(members, dtype=torch.int64)
+        weights, biases, masks, generators = _initial_group_weights(
+            [architectures[k] for k in members],
+            padded,
+            [keys[k] for k in members],
+            None if initial_weights is None else [initial_weights[k] for k in members],
+            keep_generators=batch_size is not None and shuffle,
+        )
+        net = StackedNet(
+            [w.to(device) for w in weights],
+            [b.to(device) for b in biases],
+            padded.activations,
+            padded.loss,
+            padded.softmax_output,
+            [None if m is None else (m[0].to(device), m[1].to(device)) for m in masks],
+        )
+        return _train_group(
+            index=index,
+            padded=padded,
+            net=net,
+            generators=generators,
+            inputs=inputs if inputs.shape[0] == 1 else inputs[index],
+            targets=targets if targets.shape[0] == 1 else targets[index],
+            learning_rates=learning_rates[index],
+            epochs=epochs,
+            train_mask=None if train_mask is None else train_mask[index],
+            test_mask=None if test_mask is None else test_mask[index],
+            batch_size=batch_size,
+            n_batches=n_batches,
+            shuffle=shuffle,
+            wanted=set(records),
+            device=device,
+        )
+
+    # Each group runs on one thread (torch intra-op threads = 1: no OpenMP barriers that spin on a busy
+    # machine, and the same arithmetic whatever the thread count, so results do not depend on it);
+    # several groups run side by side in Python threads (torch releases the GIL), biggest first.
+    order = sorted(range(len(plan)), key=lambda g: -costs[g])
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        if workers == 1:
+            results = {g: run_group(*plan[g]) for g in order}
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = {g: pool.submit(run_group, *plan[g]) for g in order}
+                results = {g: future.result() for g, future in futures.items()}
+    finally:
+        torch.set_num_threads(previous_threads)
+    groups = []
+    for g in range(len(plan)):
+        group, group_records, group_outputs = results[g]
+        outputs[group.indices] = group_outputs
+        for name, values in group_records.items():
+            records[name][group.indices] = values
+        groups.append(group)
+    return TrainResult(architectures=architectures, outputs=outputs, groups=groups, **records)
+
+
+def _initial_group_weights(
+    architectures: list[Architecture],
+    padded: Architecture,
+    keys: list[np.random.SeedSequence],
+    initial_weights: list[nn.Module | dict[str, torch.Tensor]] | None,
+    keep_generators: bool,
+) -> tuple[
+    list[torch.Tensor],
+    list[torch.Tensor],
+    list[tuple[torch.Tensor, torch.Tensor] | None],
+    list[torch.Generator | None],
+]:
+    """Stacked zero-padded initial weights [G, out, in] and biases [G, out, 1] of a group (CPU).
+
+    Each model's generator draws straight into its slice of the stack, in nn.Linear's order (no
+    per-model tensors or modules: ~10 us per model). Given ``initial_weights`` overwrite the draw. For a
+    sigmoid hidden layer with padded units, the next layer gets 0/1 masks that keep its padded weights at
+    zero (sigmoid(0) = .5 is not zero; see :mod:`dudl.core._kernels`). Returns the generators (after the
+    draw) when ``keep_generators`` (they then draw the batch order), else Nones.
+    """
+    n_models = len(architectures)
+    shapes = list(zip(padded.sizes[:-1], padded.sizes[1:], strict=True))
+    generators: list[torch.Generator | None] = []
+    shared_generator = torch.Generator()
+
+    def generator_for(key: np.random.SeedSequence) -> torch.Generator:
+        if keep_generators:
+            generators.append(seeding.torch_generator(key))
+            return generators[-1]
+        generators.append(None)
+        shared_generator.manual_seed(seeding.torch_seed(key))
+        return shared_generator
+
+    unpadded = all(architecture.sizes == padded.sizes for architecture in architectures)
+    if unpadded:
+        # no padding: one torch.rand per model, then nn.Linear's uniform(-b, b) for all models at once
+        n_params = padded.n_params
+        draws = torch.stack([torch.rand(n_params, generator=generator_for(key)) for key in keys])
+        weights, biases = _uniform_from_unit(draws, padded)
+    else:
+        weights = [torch.zeros(n_models, fan_out, fan_in) for fan_in, fan_out in shapes]
+        biases = [torch.zeros(n_models, fan_out, 1) for fan_in, fan_out in shapes]
+    for position, architecture in enumerate(architectures):
+        if not unpadded:  # each model draws into its corner of the padded stack
+            generator = generator_for(keys[position])
+            for layer, (fan_in, fan_out) in enumerate(
+                zip(architecture.sizes[:-1], architecture.sizes[1:], strict=True)
+            ):
+                weight_bound, bias_bound = _init_bounds(fan_in)
+                weights[layer][position, :fan_out, :fan_in].uniform_(-weight_bound, weight_bound, generator=generator)
+                biases[layer][position, :fan_out, 0].uniform_(-bias_bound, bias_bound, generator=generator)
+        if initial_weights is not None:
+            for layer, (weight, bias) in enumerate(_weights_from(initial_weights[position], architecture)):
+                weights[layer][position, : weight.shape[0], : weight.shape[1]] = weight
+                biases[layer][position, : bias.shape[0], 0] = bias
+    masks: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(shapes)
+    for layer, activation in enumerate(padded.activations[:-1]):
+        if activation != "sigmoid" or all(a.sizes[layer + 1] == padded.sizes[layer + 1] for a in architectures):
+            continue
+        weight_mask = torch.zeros_like(weights[layer + 1])
+        for position, architecture in enumerate(architectures):
+            weight_mask[position, : architecture.sizes[layer + 2], : architecture.sizes[layer + 1]] = 1
+        masks[layer + 1] = (weight_mask, weight_mask[:, :, :1].clone())
+    return weights, biases, masks, generators
+
+
+@torch.no_grad()
+def _train_group(
+    *,
+    index: torch.Tensor,
+    padded: Architecture,
+    net: StackedNet,
+    generators: list[torch.Generator | None],
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    learning_rates: torch.Tensor,
+    epochs: int,
+    train_mask: torch.Tensor | None,
+    test_mask: torch.Tensor | None,
+    batch_size: int | None,
+    n_batches: int,
+    shuffle: bool,
+    wanted: set[str],
+    device: torch.device,
+) -> tuple[_Group, dict[str, torch.Tensor], torch.Tensor]:
+    """Train one group of models that share a (padded) architecture.
+
+    Returns the trained group, its records ({name: [G, epochs(, n_batches)]} on the CPU) and its
+    outputs [G, N, out] on all rows.
+    """
+    n_models = len(index)
+    n_rows = inputs.shape[1]
+
+    # inputs as X^T: shared [F, N] (first layer = one matrix product) or per model [G, F, N]
+    shared = inputs.shape[0] == 1
+    inputs_t = net.prepare_inputs((inputs[0].t() if shared else inputs.transpose(1, 2)).to(device))
+    if padded.loss == "cross_entropy":
+        labels = targets.to(device)  # [1 or G, N]
+        targets_t = torch.zeros(labels.shape[0], padded.sizes[-1], n_rows, device=device)
+        targets_t.scatter_(1, labels.unsqueeze(1), 1.0)
+    else:
+        targets_t = targets.transpose(1, 2).contiguous().to(device)  # [1 or G, out, N]
+        labels = targets_t[:, 0]
+    threshold = _decision_threshold(padded)
+    lr = learning_rates.to(device).view(n_models, 1, 1)
+    want = {name: name in wanted for name in (*RECORDS, "batch_losses", "batch_accuracy")}
+    if train_mask is None:
+        train_rows = None  # all rows: plain means
+    else:
+        train_rows = train_mask.to(device=device, dtype=torch.float32)  # [G, 1 or epochs, N]
+        train_counts = train_rows.sum(-1)
+    test_rows = None if test_mask is None else test_mask.to(device=device, dtype=torch.float32)
+    group_records = {name: torch.full((epochs, n_models), math.nan, device=device) for name in RECORDS
+                     if want[name]}
+
+    def masked_mean(values: torch.Tensor, rows: torch.Tensor | None, counts: torch.Tensor | None = None):
+        """[G] mean of values [G, R] over each model's rows (all rows if None)."""
+        if rows is None:
+            return values.mean(-1)
+        return (values * rows).sum(-1) / (rows.sum(-1) if counts is None else counts)
+
+    def test_records(model_outputs: torch.Tensor, epoch: int) -> None:
+        if test_rows is None or not (want["test_losses"] or want["test_accuracy"]):
+            return
+        rows = test_rows[:, min(epoch, test_rows.shape[1] - 1)]
+        if want["test_losses"]:
+            losses = _kernels.row_losses(model_outputs, targets_t, labels, padded.loss)
+            group_records["test_losses"][epoch] = masked_mean(losses, rows)
+        if want["test_accuracy"]:
+            correct = _kernels.row_correct(model_outputs, labels, threshold)
+            group_records["test_accuracy"][epoch] = 100 * masked_mean(correct, rows)
+
+    if batch_size is None:
+        row_scale = lr / n_rows if train_rows is None else None
+        keep_outputs = want["losses"] or want["accuracy"] or (
+            test_rows is not None and (want["test_losses"] or want["test_accuracy"])
+        )
+        for epoch in range(epochs):
+            epoch_rows = None if train_rows is None else train_rows[:, min(epoch, train_rows.shape[1] - 1)]
+            if epoch_rows is not None and (row_scale is None or train_rows.shape[1] > 1):
+                counts = train_counts[:, min(epoch, train_counts.shape[1] - 1)]
+                # a model without training rows gets no gradient (not 0/0); its loss record is NaN
+                row_scale = (lr / counts.clamp(min=1).view(n_models, 1, 1)) * epoch_rows.unsqueeze(1)
+            model_outputs = net.step(inputs_t, targets_t, row_scale, keep_outputs=keep_outputs)
+            if epoch > 0:
+                test_records(model_outputs, epoch - 1)
+            if want["losses"]:
+                losses = _kernels.row_losses(model_outputs, targets_t, labels, padded.loss)
+                group_records["losses"][epoch] = masked_mean(losses, epoch_rows)
+            if want["accuracy"]:
+                correct = _kernels.row_correct(model_outputs, labels, threshold)
+                group_records["accuracy"][epoch] = 100 * masked_mean(correct, epoch_rows)
+    else:
+        batch_records = want["losses"] or want["batch_losses"] or want["accuracy"] or want["batch_accuracy"]
+        batch_losses = torch.full((epochs, n_batches, n_models), math.nan, device=device)
+        batch_accuracy = torch.full((epochs, n_batches, n_models), math.nan, device=device)
+        inputs_rows = inputs_t.unsqueeze(0) if shared else inputs_t
+        for epoch in range(epochs):
+            epoch_mask = (
+                torch.ones(n_models, n_rows, dtype=torch.bool)
+                if train_mask is None
+                else train_mask[:, min(epoch, train_mask.shape[1] - 1)]
+            )
+            rows, row_weights, has_batch = _batch_plan(epoch_mask, generators, batch_size, n_batches, shuffle)
+            rows, row_weights, has_batch = rows.to(device), row_weights.to(device), has_batch.to(device)
+            # the epoch's rows gathered once; each batch is then a slice (a view) of them
+            epoch_rows = rows.view(n_models, n_batches * batch_size)
+            epoch_inputs = _kernels.take_rows(inputs_rows, epoch_rows)  # [G, F+1, n_batches * B]
+            epoch_targets = _kernels.take_rows(targets_t, epoch_rows)
+            epoch_weights = row_weights.view(n_models, 1, n_batches * batch_size)  # 1/batch size, 0 = padding
+            epoch_scale = lr * epoch_weights
+            if batch_records:
+                epoch_outputs = torch.empty(n_models, padded.sizes[-1], n_batches * batch_size, device=device)
+            for batch in range(n_batches):
+                columns = slice(batch * batch_size, (batch + 1) * batch_size)
+                model_outputs = net.step(
+                    epoch_inputs[..., columns],
+                    epoch_targets[..., columns],
+                    epoch_scale[..., columns],
+                    keep_outputs=batch_records,
+                )
+                if batch_records:
+                    epoch_outputs[..., columns] = model_outputs
+            if batch_records:  # all batches' records of the epoch at once
+                epoch_labels = _kernels.take_labels(labels, epoch_rows)
+                weights_by_batch = row_weights.view(n_models, n_batches, batch_size)
+                losses = _kernels.row_losses(epoch_outputs, epoch_targets, epoch_labels, padded.loss)
+                losses = (losses.view_as(weights_by_batch) * weights_by_batch).sum(-1)
+                correct = _kernels.row_correct(epoch_outputs, epoch_labels, threshold)
+                accuracy_by_batch = 100 * (correct.view_as(weights_by_batch) * weights_by_batch).sum(-1)
+                nan = torch.tensor(math.nan, device=device)
+                batch_losses[epoch] = torch.where(has_batch, losses, nan).t()
+                batch_accuracy[epoch] = torch.where(has_batch, accuracy_by_batch, nan).t()
+            if test_rows is not None and (want["test_losses"] or want["test_accuracy"]):
+                test_records(net.forward(inputs_t), epoch)
+        if want["losses"]:
+            group_records["losses"] = batch_losses.nanmean(1)
+        if want["accuracy"]:
+            group_records["accuracy"] = batch_accuracy.nanmean(1)
+    model_outputs = net.forward(inputs_t)
+    if batch_size is None and epochs > 0:
+        test_records(model_outputs, epochs - 1)
+    results = {name: values.t().cpu() for name, values in group_records.items()}
+    if batch_size is not None:
+        for name, values in (("batch_losses", batch_losses), ("batch_accuracy", batch_accuracy)):
+            if want[name]:
+                results[name] = values.permute(2, 0, 1).cpu()
+    group = _Group(
+        indices=index,
+        weights=[w.cpu() for w in net.weights],
+        biases=[b[..., 0].cpu() for b in net.biases],
+    )
+    return group, results, model_outputs.transpose(1, 2).cpu()
+
+
+def _batch_plan(
+    train_mask: torch.Tensor,
+    generators: list[torch.Generator | None],
+    batch_size: int,
+    n_batches: int,
+    shuffle: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One epoch's batches of each model, like its own ``DataLoader(shuffle=shuffle)``.
+
+    train_mask [G, N] bool. Returns rows [G, n_batches, batch_size] int64 (row indices), row weights
+    [G, n_batches, batch_size] (1 / size of the batch on real rows, 0 on padding), and has_batch
+    [G, n_batches] bool (False where a model with fewer training rows has no such batch).
+    """
+    n_models = train_mask.shape[0]
+    rows = torch.zeros(n_models, n_batches * batch_size, dtype=torch.int64)
+    weights = torch.zeros(n_models, n_batches * batch_size)
+    has_batch = torch.zeros(n_models, n_batches, dtype=torch.bool)
+    for position in range(n_models):
+        train_rows = train_mask[position].nonzero().view(-1)
+        n_train = len(train_rows)
+        if shuffle:
+            train_rows = train_rows[torch.randperm(n_train, generator=generators[position])]
+        rows[position, :n_train] = train_rows
+        sizes = torch.full((n_train,), float(batch_size))
+        last = n_train % batch_size
+        if last:
+            sizes[n_train - last :] = last
+        weights[position, :n_train] = 1 / sizes
+        has_batch[position, : math.ceil(n_train / batch_size)] = True
+    return (
+        rows.view(n_models, n_batches, batch_size),
+        weights.view(n_models, n_batches, batch_size),
+        has_batch,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# evaluation helpers
+
+
+def _masked_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """[G] sum over rows of values [G, R] * weights [G, R] (weights are mask / count)."""
+    return (values * weights).sum(-1)
+
+
+def _row_weights(mask: torch.Tensor) -> torch.Tensor:
+    """float32 mask / rows in mask along the last axis (NaN where a model has no rows)."""
+    mask = mask.to(torch.float32)
+    return mask / mask.sum(-1, keepdim=True)
+
+
+def _eval_targets(targets: torch.Tensor, outputs: torch.Tensor, architecture: Architecture) -> torch.Tensor:
+    return _normalise_targets(targets, architecture, outputs.shape[0], outputs.shape[1]).to(outputs.device)
+
+
+def _eval_mask(mask: torch.Tensor | None, outputs: torch.Tensor) -> torch.Tensor:
+    if mask is None:
+        return torch.ones(outputs.shape[:2], dtype=torch.bool, device=outputs.device)
+    mask = torch.as_tensor(mask).to(device=outputs.device, dtype=torch.bool)
+    return mask.expand(outputs.shape[:2])
 
 
 def loss_values(
     outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """[M] the architecture's loss (mean over the rows in ``mask`` [M, N], all rows if None)."""
-    raise NotImplementedError
+    """[M] the architecture's loss (mean over the rows in ``mask`` [M, N], all rows if None).
+
+    outputs [M, N, out] as :func:`train` returns them (after sigmoid / softmax where the architecture
+    has them: with ``softmax_output`` cross-entropy applies log-softmax again, the course's quirk).
+    """
+    outputs = torch.as_tensor(outputs).to(torch.float32)
+    targets = _eval_targets(targets, outputs, architecture)
+    weights = _row_weights(_eval_mask(mask, outputs))
+    return _masked_mean(_row_losses(outputs, targets, architecture.loss), weights)
+
+
+def final_loss(
+    result: TrainResult, targets: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """[M] loss of the trained models (``result.outputs``) over the rows in ``mask`` (all rows if None)."""
+    return loss_values(result.outputs, targets, result.architectures[0], mask)
 
 
 def predicted_labels(outputs: torch.Tensor, architecture: Architecture) -> torch.Tensor:
     """[M, N] int64 predicted class (B7): sigmoid output > .5, logit > 0, argmax for several outputs."""
-    raise NotImplementedError
+    outputs = torch.as_tensor(outputs)
+    if outputs.shape[-1] > 1:
+        return outputs.argmax(-1)
+    return (outputs[..., 0] > _decision_threshold(architecture)).to(torch.int64)
 
 
 def accuracy(
     outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
     """[M] accuracy in % (B7) over the rows in ``mask`` [M, N] (all rows if None); NaN for an empty mask."""
-    raise NotImplementedError
+    outputs = torch.as_tensor(outputs).to(torch.float32)
+    targets = _eval_targets(targets, outputs, architecture)
+    weights = _row_weights(_eval_mask(mask, outputs))
+    return 100 * _masked_mean(_row_correct(outputs, targets, architecture), weights)

@@ -51,5 +51,10 @@ def torch_generator(seq: np.random.SeedSequence) -> torch.Generator:
 
 
 def sklearn_state(seq: np.random.SeedSequence) -> int:
-    """The ``random_state`` int that scikit-learn gets for ``seq`` (in [0, 2**32))."""
-    return int(seq.generate_state(1, np.uint32)[0])
+    """The ``random_state`` int that scikit-learn gets for ``seq`` (in [0, 2**32)).
+
+    It is the key's second 32-bit word, not its first: torch seeds its MT19937 with the low 32 bits of
+    :func:`torch_seed` (= the first word), and ``RandomState(int)`` seeds the same MT19937 the same way, so
+    the first word would make a model's split and its initial weights one random stream.
+    """
+    return int(seq.generate_state(2, np.uint32)[1])

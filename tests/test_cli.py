@@ -123,3 +123,9 @@ def test_python_api_matches_the_cli(cli_json) -> None:
     assert result.metrics["trajectory"].tolist() == cli_metrics["trajectory"]
     with pytest.raises(dudl.ParamError, match="unknown parameter"):
         dudl.run("gd.1d", startt=1.0)
+
+
+def test_api_function_experiments_survives_importing_the_lectures() -> None:
+    import dudl.lectures.gd.one_d  # noqa: F401 - a submodule import must not shadow dudl.experiments()
+
+    assert callable(dudl.experiments) and dudl.experiments()[0] == "math.derivatives"

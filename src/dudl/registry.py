@@ -1,7 +1,9 @@
 """The experiment registry: id -> course lecture, purpose and the module that implements it.
 
 The catalog below is static, so ``dudl list`` answers without importing torch, sympy or matplotlib.
-An experiment module is imported only when it is shown or run. Each module provides:
+An experiment module (``dudl.lectures.<section>.<name>``, one per lecture; the package is not called
+``experiments`` so that it cannot shadow the function ``dudl.experiments()``) is imported only when it is
+shown or run. Each module provides:
 
 * ``Params``: a frozen dataclass subclassing :class:`dudl.params.Params` (course defaults, docs, bounds);
 * ``run(params)`` (numpy experiments) or ``run(params, device)`` (torch experiments) -> metrics dict;
@@ -34,14 +36,14 @@ class Entry:
     """One experiment in the catalog."""
 
     id: str
-    module: str  # dotted module path under dudl.experiments
+    module: str  # dotted module path under dudl.lectures
     lecture: str  # the course notebook (or lecture) it reproduces
     purpose: str  # one line
     uses_torch: bool  # torch experiments take a device
 
     def load(self) -> ModuleType:
         """Import the experiment's module."""
-        return importlib.import_module(f"dudl.experiments.{self.module}")
+        return importlib.import_module(f"dudl.lectures.{self.module}")
 
 
 CATALOG: tuple[Entry, ...] = (

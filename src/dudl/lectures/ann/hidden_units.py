@@ -1,0 +1,96 @@
+"""ann.hidden-units: comparing the number of hidden units (ANN/DUDL_ANN_nHiddenUnits).
+
+The iris net (B5) with 1 to 128 units per hidden layer, each trained for a short 150 epochs: accuracy
+depends on model size, and the smallest nets often stay at chance. All widths x repetitions train in one
+engine call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from dudl.core import data as datasets
+from dudl.core import engine, models, seeding
+from dudl.lectures.ann import common
+from dudl.lectures.ann.iris import iris_head_lines, tensor_lines
+from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param, sweep
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+   sepal_length  sepal_width  petal_length  petal_width species
+0           5.1          3.5           1.4          0.2  setosa
+1           4.9          3.0           1.4          0.2  setosa
+2           4.7          3.2           1.3          0.2  setosa
+3           4.6          3.1           1.5          0.2  setosa
+4           5.0          3.6           1.4          0.2  setosa
+(then the labels tensor: 50 zeros, 50 ones, 50 twos)"""
+
+NOTES = ("The course plots ax.plot(accuracies), so its x-axis is the index (n - 1); dudl plots against the "
+         "number of hidden units n. The lecture calls B5's two hidden layers of n units \"one hidden layer\".")
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    n_hidden: tuple[int, ...] = sweep("arange(1,129)", "widths (course exercise 3: arange(1,129,14))", ge=1)
+    learning_rate: float = param(0.01, "SGD learning rate (course exercise 2: .1, .001)", gt=0)
+    epochs: int = param(150, "full-batch epochs (course exercise 1: 500)", ge=1)
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """One iris net per (repetition, width), trained together; accuracy, losses and final loss per cell."""
+    features, labels = datasets.iris()
+    inputs, targets = torch.from_numpy(features), torch.from_numpy(labels)
+    widths = params.n_hidden
+    architectures = [models.iris_net(width) for _ in range(params.reps) for width in widths]
+    keys = [seeding.key(params.seed, seeding.MODEL, rep, index)
+            for rep in range(params.reps) for index in range(len(widths))]
+    trained = engine.train(architectures, inputs, targets, learning_rates=[params.learning_rate] * len(keys),
+                           epochs=params.epochs, keys=keys, record=("losses",), device=device)
+    shape = (params.reps, len(widths))
+    any_architecture = architectures[0]  # every width has the same loss and 3 outputs
+    accuracy = common.accuracy_percent(trained.outputs, targets.unsqueeze(0), any_architecture)
+    final_loss = engine.loss_values(trained.outputs, targets, any_architecture)
+    return {
+        "n_hidden": np.asarray(widths, dtype=np.int64),
+        "accuracy": accuracy.reshape(shape),
+        "losses": trained.losses.numpy().astype(float).reshape(*shape, params.epochs),
+        "final_loss": final_loss.numpy().astype(float).reshape(shape),
+    }
+
+
+def printed(result: Result) -> list[str]:
+    """iris.head() and the labels tensor; for reps > 1, the mean accuracy over widths per repetition."""
+    _, labels = datasets.iris()
+    lines = iris_head_lines() + tensor_lines(labels)
+    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    if accuracy.shape[0] > 1:
+        lines.append(summary_line(f"Accuracy (mean over {accuracy.shape[1]} widths)", accuracy.mean(axis=1),
+                                  unit="%", failed=common.chance_failed(accuracy, 3))
+                     + " of the models at chance")
+    return lines
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``accuracy_by_hidden_units``: accuracy vs width (mean over reps, reps faint), chance lines 33 and 67."""
+    widths = np.asarray(result.metrics["n_hidden"], dtype=float)
+    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    fig, ax = figure(width=8)
+    plot_spread(ax, widths, accuracy, fmt="ko-", markerfacecolor="w", markersize=6)
+    ax.plot(widths[[0, -1]], [33, 33], "--", color=[0.8, 0.8, 0.8])
+    ax.plot(widths[[0, -1]], [67, 67], "--", color=[0.8, 0.8, 0.8])
+    ax.set_xlabel("Number of hidden units")
+    ax.set_ylabel("accuracy")
+    ax.set_title("Accuracy")
+    return {"accuracy_by_hidden_units": fig}

@@ -1,0 +1,158 @@
+"""ann.learning-rates: a learning-rate sweep, and the meta-experiment that repeats it
+(ANN/DUDL_ANN_learningrates).
+
+One sweep suggests that some learning rates work and others do not; repeating the whole sweep 50 times
+shows that accuracy barely depends on the learning rate: every model either works (~95%) or sits at
+chance (50%) because its one ReLU unit died, whatever the rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from dudl.core import engine, models, seeding
+from dudl.lectures.ann import common
+from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param, sweep
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+Final accuracy: 51.5%
+tensor(0.6750)
+(the original notebook's run: Final accuracy: 92% and tensor(0.7000))"""
+
+NOTES = ("new_data_each_rep = true draws new qwerties for every repetition of the meta-experiment (the course "
+         "reuses one dataset), so the spread also includes the data's. The summary's 'failed' fraction is the "
+         "share of all meta-experiment models at chance level (50%).")
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    centers: tuple[tuple[float, float], ...] = param(((1, 1), (5, 1)), "class centres A, B ([x, y] each)")
+    n_per_cluster: int = param(100, "points per class", ge=1)
+    blur: float = param(1.0, "standard deviation around each centre (course exercise 1 varies it)", ge=0)
+    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,40)", "learning rates (sweep axis)", gt=0)
+    epochs: int = param(1000, "epochs of the demo and of the single sweep", ge=1)
+    demo_learning_rate: float = param(0.01, "learning rate of the single demo run", gt=0)
+    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
+                                     ge=0, le=100)
+    meta_experiment: bool = param(True, "run the repeated sweep (the meta-experiment)")
+    meta_epochs: int = param(500, "epochs in the meta-experiment (fewer, to reduce computation time)", ge=1)
+    new_data_each_rep: bool = param(False, "draw new qwerties per repetition (the course uses one dataset)")
+    seed: int = seed_param()
+    reps: int = reps_param(50)
+
+    def check(self) -> None:
+        common.check_centers(self.centers, 2)
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """Demo + single sweep (stream 2) in one batch; the meta-experiment (stream 1) in another."""
+    architecture = models.qwerty_logit_net()
+    learning_rates = np.asarray(params.learning_rates, dtype=float)
+    n_rates = len(learning_rates)
+    data_args = (params.centers, params.n_per_cluster, params.blur)
+    data, labels = common.qwerties_for_reps(params.seed, 1, *data_args)  # B1 once: the data of rep 0
+
+    # demo (index (0,)) and the single sweep (index (1, lr_index)): one batch, `epochs` epochs
+    keys = [seeding.key(params.seed, seeding.DEMO, 0)]
+    keys += [seeding.key(params.seed, seeding.DEMO, 1, i) for i in range(n_rates)]
+    rates = [params.demo_learning_rate, *learning_rates]
+    targets = common.binary_targets(labels[0])
+    out = engine.train(architecture, data[0], targets, learning_rates=rates, epochs=params.epochs, keys=keys,
+                       record=("losses",), device=device)
+    accuracy = common.accuracy_percent(out.outputs, labels, architecture)
+    final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
+    metrics: dict[str, Any] = {
+        "learning_rates": learning_rates,
+        "demo_accuracy": float(accuracy[0]),
+        "demo_final_loss": float(final_loss[0]),
+        "demo_losses": out.losses[0].numpy(),
+        "sweep_accuracy": accuracy[1:],
+        "sweep_losses": out.losses[1:].numpy(),
+        "sweep_success_fraction": float(common.success_fraction(accuracy[1:], params.success_threshold)),
+    }
+    if params.meta_experiment:
+        metrics.update(meta_experiment(params, architecture, data, labels, device))
+    return metrics
+
+
+def meta_experiment(params: Params, architecture: engine.Architecture, data: torch.Tensor, labels: torch.Tensor,
+                    device: str) -> dict[str, np.ndarray]:
+    """Every (repetition, learning rate) cell: a fresh model trained ``meta_epochs`` epochs, all at once."""
+    n_rates = len(params.learning_rates)
+    cells = [(rep, i) for rep in range(params.reps) for i in range(n_rates)]
+    keys = [seeding.key(params.seed, seeding.MODEL, rep, i) for rep, i in cells]
+    rates = [params.learning_rates[i] for _, i in cells]
+    if params.new_data_each_rep:
+        data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                                params.blur)
+        rows = torch.tensor([rep for rep, _ in cells])
+        data, labels = data[rows], labels[rows]
+    targets = common.binary_targets(labels)
+    out = engine.train(architecture, data, targets, learning_rates=rates, epochs=params.meta_epochs, keys=keys,
+                       record=(), device=device)
+    accuracy = common.accuracy_percent(out.outputs, labels, architecture).reshape(params.reps, n_rates)
+    final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
+    return {
+        "accuracy": accuracy,
+        "final_loss": final_loss.reshape(params.reps, n_rates),
+        "mean_accuracy": accuracy.mean(axis=0),
+        "median_accuracy": np.median(accuracy, axis=0),
+        "success_fraction": common.success_fraction(accuracy, params.success_threshold),
+    }
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``demo_losses``, ``sweep``; with the meta-experiment ``meta_accuracy`` and ``meta_accuracy_map``."""
+    metrics = result.metrics
+    learning_rates = np.asarray(metrics["learning_rates"], dtype=float)
+    demo_fig, ax = figure()
+    ax.plot(np.asarray(metrics["demo_losses"], dtype=float))
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss")
+    figs = {"demo_losses": demo_fig,
+            "sweep": common.sweep_figure(learning_rates, {"accuracy": metrics["sweep_accuracy"]},
+                                         metrics["sweep_losses"])}
+    if "accuracy" in metrics:
+        accuracy = np.asarray(metrics["accuracy"], dtype=float)
+        meta_fig, ax = figure()
+        plot_spread(ax, learning_rates, accuracy, fmt="s-", color="C0",
+                    label=f"mean over {accuracy.shape[0]} reps" if accuracy.shape[0] > 1 else None)
+        if accuracy.shape[0] > 1:
+            ax.legend()
+        ax.set_xlabel("Learning rate")
+        ax.set_ylabel("Accuracy")
+        ax.set_title("Accuracy by learning rate")
+        from matplotlib.ticker import MaxNLocator
+
+        map_fig, ax = figure()
+        image = ax.pcolormesh(learning_rates, np.arange(accuracy.shape[0]), accuracy, shading="nearest",
+                              vmin=40, vmax=100, cmap="viridis")
+        map_fig.colorbar(image, ax=ax, label="Accuracy (%)")
+        ax.set_xlabel("Learning rate")
+        ax.set_ylabel("Repetition")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title("Accuracy by learning rate and repetition")
+        figs.update(meta_accuracy=meta_fig, meta_accuracy_map=map_fig)
+    return figs
+
+
+def printed(result: Result) -> list[str]:
+    """``Final accuracy`` of the demo and the single sweep's success fraction; then the meta-experiment's."""
+    metrics = result.metrics
+    lines = [f"Final accuracy: {float(metrics['demo_accuracy']):g}%",
+             common.tensor_text(metrics["sweep_success_fraction"])]
+    if "success_fraction" in metrics and result.params["reps"] > 1:
+        lines.append(summary_line("Meta-experiment success fraction", metrics["success_fraction"],
+                                  failed=common.chance_failed(metrics["accuracy"])))
+    return lines

@@ -1,0 +1,203 @@
+"""ann.linear-vs-nonlinear: the multilayer net with and without its hidden ReLUs (lectures "Linear solutions
+to linear problems" and "Why multilayer linear models don't exist").
+
+The qwerties of ann.multilayer are linearly separable, so the linear model (the same layers without the
+two ReLUs) does at least as well as the nonlinear one and fails less often: simple problems need simple
+solutions. Its three stacked linear layers collapse into one (``w = W3 W2 W1``), up to float32 rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+
+from dudl.core import engine, models
+from dudl.lectures.ann import common
+from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.params import ParamError, param, reps_param, seed_param, sweep
+from dudl.params import Params as BaseParams
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+Variant = Literal["nonlinear", "linear"]
+
+COURSE_OUTPUT = "(none: the lecture is a code demonstration without a published notebook)"
+
+NOTES = ("paired = false gives the linear variant its own initial weights (its cell key gets the variant "
+         "index appended); the data stay the repetition's, and the nonlinear variant keeps ann.multilayer's "
+         "keys, so it reproduces ann.multilayer exactly either way.")
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    models: tuple[Variant, ...] = param(("nonlinear", "linear"), "model variants (an axis)")
+    centers: tuple[tuple[float, float], ...] = param(((1, 3), (1, -2)), "class centres A, B ([x, y] each)")
+    n_per_cluster: int = param(100, "points per class", ge=1)
+    blur: float = param(1.0, "standard deviation around each centre", ge=0)
+    n_hidden: int = param(16, "first-layer width", ge=1)
+    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "learning rates (sweep axis)", gt=0)
+    epochs: int = param(1000, "epochs per model", ge=1)
+    demo_learning_rate: float = param(0.01, "learning rate of the demo runs", gt=0)
+    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
+                                     ge=0, le=100)
+    paired: bool = param(True, "both variants use the same initial weights and data in each cell")
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        common.check_centers(self.centers, 2)
+        if len(set(self.models)) != len(self.models):
+            raise ParamError(f"parameter 'models' must not repeat a variant, got {list(self.models)}")
+
+
+def collapse(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stacked linear layers -> the one equivalent layer: ``w = W3 W2 W1`` [1, 2], ``b = W3 (W2 b1 + b2) + b3``."""
+    weight, bias = layers[0]
+    for next_weight, next_bias in layers[1:]:
+        weight, bias = next_weight @ weight, next_weight @ bias + next_bias
+    return weight, bias
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """Both variants' demo and sweep models (ann.multilayer's batch each) trained in one call."""
+    learning_rates = np.asarray(params.learning_rates, dtype=float)
+    n_rates, n_models, reps = len(learning_rates), len(params.models), params.reps
+    data, labels = common.qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster, params.blur)
+    keys, architectures, model_data, model_labels = [], [], [], []
+    for name in params.models:
+        variant = None if params.paired or name == "nonlinear" else 1
+        variant_keys, variant_data, variant_labels = common.sweep_batch(params.seed, reps, n_rates, data, labels,
+                                                                        variant)
+        keys += variant_keys
+        architectures += [models.multilayer_net(params.n_hidden, linear=name == "linear")] * len(variant_keys)
+        model_data.append(variant_data)
+        model_labels.append(variant_labels)
+    model_data, model_labels = torch.cat(model_data), torch.cat(model_labels)
+    targets = common.binary_targets(model_labels)
+    rates = [params.demo_learning_rate, *np.tile(learning_rates, reps)] * n_models
+    out = engine.train(architectures, model_data, targets, learning_rates=rates, epochs=params.epochs, keys=keys,
+                       record=("losses",), device=device)
+
+    per_variant = 1 + reps * n_rates  # the demo, then the sweep cells
+    accuracy = common.accuracy_percent(out.outputs, model_labels, architectures[0]).reshape(n_models, per_variant)
+    final_loss = engine.loss_values(out.outputs, targets, architectures[0]).numpy().astype(np.float64)
+    final_loss = final_loss.reshape(n_models, per_variant)
+    losses = out.losses.numpy().reshape(n_models, per_variant, params.epochs)
+    sweep_accuracy = accuracy[:, 1:].reshape(n_models, reps, n_rates).transpose(1, 0, 2)
+    metrics: dict[str, Any] = {
+        "models": list(params.models),
+        "learning_rates": learning_rates,
+        "demo_accuracy": accuracy[:, 0],
+        "demo_losses": losses[:, 0],
+        "accuracy": sweep_accuracy,
+        "losses": losses[:, 1:].reshape(n_models, reps, n_rates, params.epochs).transpose(1, 0, 2, 3),
+        "final_loss": final_loss[:, 1:].reshape(n_models, reps, n_rates).transpose(1, 0, 2),
+        "success_fraction": common.success_fraction(sweep_accuracy, params.success_threshold),
+    }
+    if "linear" in params.models:
+        first = params.models.index("linear") * per_variant
+        metrics.update(collapse_metrics(out, model_data, first, reps, n_rates))
+    metrics["logistic_regression_accuracy"] = np.array(
+        [100 * LogisticRegression().fit(x, y).score(x, y) for x, y in zip(data.numpy(), labels.numpy(),
+                                                                          strict=True)])
+    demo_rows = [v * per_variant for v in range(n_models)]
+    surfaces = [common.decision_surface(out.module(k), architectures[k], data[0].numpy()) for k in demo_rows]
+    metrics["decision_surface"] = np.stack([s["decision_surface"] for s in surfaces])
+    metrics["decision_surface_extent"] = surfaces[0]["decision_surface_extent"]
+    return metrics
+
+
+def collapse_metrics(out: engine.TrainResult, model_data: torch.Tensor, first: int, reps: int,
+                     n_rates: int) -> dict[str, np.ndarray]:
+    """Collapse every trained linear model (rows ``first`` = its demo, then its sweep cells) into one layer."""
+    weights, differences = [], []
+    for k in range(first, first + 1 + reps * n_rates):
+        weight, bias = collapse(out.parameters(k))
+        collapsed = torch.sigmoid(model_data[k] @ weight.T + bias)
+        differences.append(float((out.outputs[k] - collapsed).abs().max()))
+        weights.append([float(weight[0, 0]), float(weight[0, 1]), float(bias[0])])
+    weights_array, differences_array = np.array(weights), np.array(differences)
+    return {
+        "collapsed_weights": weights_array[1:].reshape(reps, n_rates, 3),
+        "collapse_max_abs_diff": differences_array[1:].reshape(reps, n_rates),
+        "demo_collapsed_weights": weights_array[0],  # for the decision_boundaries figure
+    }
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``sweep``, ``losses`` (a panel per variant), ``decision_boundaries`` and ``decision_surface``."""
+    metrics, params = result.metrics, result.params
+    names = list(metrics["models"])
+    learning_rates = np.asarray(metrics["learning_rates"], dtype=float)
+    accuracy = np.asarray(metrics["accuracy"], dtype=float)
+
+    sweep_fig, ax = figure()
+    for v, name in enumerate(names):
+        plot_spread(ax, learning_rates, accuracy[:, v], fmt="s-", label=name, color=f"C{v}")
+    ax.legend()
+    ax.set_xlabel("Learning rate")
+    ax.set_ylabel("Accuracy")
+    ax.set_title("Accuracy by learning rate")
+
+    losses = np.asarray(metrics["losses"], dtype=float)[0]
+    loss_fig, axes = figure(ncols=len(names))
+    for ax, name, curves in zip(np.atleast_1d(axes), names, losses, strict=True):
+        ax.plot(curves.T)
+        ax.set_xlabel("Epoch number")
+        ax.set_ylabel("Loss")
+        ax.set_title(f"Losses by learning rate ({name})")
+
+    data, labels = common.qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"],
+                                           params["blur"])
+    boundary_fig, ax = figure()
+    common.plot_classes(ax, data, labels)
+    if "demo_collapsed_weights" in metrics:
+        w1, w2, b = np.asarray(metrics["demo_collapsed_weights"], dtype=float)
+        xs = np.linspace(data[:, 0].min(), data[:, 0].max(), 2)
+        if abs(w2) > 1e-12:
+            ax.plot(xs, -(w1 * xs + b) / w2, "m-", linewidth=2)
+        else:
+            ax.axvline(-b / w1 if abs(w1) > 1e-12 else 0.0, color="m", linewidth=2)
+        ax.set_ylim(data[:, 1].min() - 1, data[:, 1].max() + 1)
+        ax.legend(["class 0", "class 1", "w·x + b = 0"])
+        ax.set_title(f"Collapsed linear model: w = [{w1:.3g}, {w2:.3g}], b = {b:.3g}")
+    else:
+        ax.set_title("(no linear model in this run)")
+    ax.set_xlabel("qwerty dimension 1")
+    ax.set_ylabel("qwerty dimension 2")
+
+    demo_accuracy = np.asarray(metrics["demo_accuracy"], dtype=float)
+    surface_fig = common.decision_surface_figure(
+        metrics["decision_surface"], metrics["decision_surface_extent"], data, labels,
+        [f"{name} demo ({acc:g}% correct)" for name, acc in zip(names, demo_accuracy, strict=True)])
+    return {"sweep": sweep_fig, "losses": loss_fig, "decision_boundaries": boundary_fig,
+            "decision_surface": surface_fig}
+
+
+def printed(result: Result) -> list[str]:
+    """No course output: each variant's demo accuracy and success fraction (ann.multilayer's lines), the
+    logistic-regression baseline and the collapse check; then the spread over repetitions."""
+    metrics = result.metrics
+    names = list(metrics["models"])
+    demo_accuracy = np.asarray(metrics["demo_accuracy"], dtype=float)
+    success = np.asarray(metrics["success_fraction"], dtype=float)
+    accuracy = np.asarray(metrics["accuracy"], dtype=float)
+    lines = [f"{name}: Final accuracy: {demo_accuracy[v]:g}% (demo); success fraction "
+             f"{common.tensor_text(success[0, v])}" for v, name in enumerate(names)]
+    lines.append("Logistic regression (scikit-learn defaults): "
+                 f"{float(np.asarray(metrics['logistic_regression_accuracy'])[0]):g}%")
+    if "collapse_max_abs_diff" in metrics:
+        w1, w2, b = np.asarray(metrics["demo_collapsed_weights"], dtype=float)
+        lines.append(f"linear demo collapsed to one layer: w = [{w1:.4g}, {w2:.4g}], b = {b:.4g}; max |model - "
+                     f"one layer| over the sweep = {np.nanmax(metrics['collapse_max_abs_diff']):.2g}")
+    if accuracy.shape[0] > 1:
+        lines += [summary_line(f"{name} success_fraction", success[:, v], failed=common.chance_failed(accuracy[:, v]))
+                  for v, name in enumerate(names)]
+    return lines

@@ -1,0 +1,103 @@
+"""ann.multilayer: a 2-16-1-1 multilayer ANN and its learning-rate sweep (ANN/DUDL_ANN_multilayer).
+
+The same learning-rate sweep as ann.learning-rates, now with a hidden layer of 16 ReLU units before the
+one-unit bottleneck, on a new pair of qwerty groups (one above the other).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dudl.core import engine, models
+from dudl.lectures.ann import common
+from dudl.lectures.common import summary_line
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param, sweep
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+Final accuracy: 99%
+[the accByLR list: 50 accuracy tensors, one per learning rate]
+tensor(0.7600)"""
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    centers: tuple[tuple[float, float], ...] = param(((1, 3), (1, -2)), "class centres A, B ([x, y] each)")
+    n_per_cluster: int = param(100, "points per class", ge=1)
+    blur: float = param(1.0, "standard deviation around each centre", ge=0)
+    n_hidden: int = param(16, "units of the first layer (course exercise 1: 32)", ge=1)
+    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "learning rates (sweep axis)", gt=0)
+    epochs: int = param(1000, "epochs of the demo and of each sweep model", ge=1)
+    demo_learning_rate: float = param(0.01, "learning rate of the demo run", gt=0)
+    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
+                                     ge=0, le=100)
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        common.check_centers(self.centers, 2)
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """Data per repetition (stream 0); the demo and every (rep, lr) model trained in one batch."""
+    architecture = models.multilayer_net(params.n_hidden)
+    learning_rates = np.asarray(params.learning_rates, dtype=float)
+    n_rates = len(learning_rates)
+    data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                            params.blur)
+    keys, model_data, model_labels = common.sweep_batch(params.seed, params.reps, n_rates, data, labels)
+    targets = common.binary_targets(model_labels)
+    rates = [params.demo_learning_rate, *np.tile(learning_rates, params.reps)]
+    out = engine.train(architecture, model_data, targets, learning_rates=rates, epochs=params.epochs, keys=keys,
+                       record=("losses",), device=device)
+    accuracy = common.accuracy_percent(out.outputs, model_labels, architecture)
+    final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
+    sweep_accuracy = accuracy[1:].reshape(params.reps, n_rates)
+    return {
+        "learning_rates": learning_rates,
+        "demo_accuracy": float(accuracy[0]),
+        "demo_final_loss": float(final_loss[0]),
+        "demo_losses": out.losses[0].numpy(),
+        "accuracy": sweep_accuracy,
+        "losses": out.losses[1:].numpy().reshape(params.reps, n_rates, params.epochs),
+        "final_loss": final_loss[1:].reshape(params.reps, n_rates),
+        "success_fraction": common.success_fraction(sweep_accuracy, params.success_threshold),
+    }
+
+
+def rep0_data(result: Result) -> tuple[np.ndarray, np.ndarray]:
+    """Repetition 0's qwerties, regenerated from the Result's params."""
+    p = result.params
+    return common.qwerties_for_rep(p["seed"], 0, p["centers"], p["n_per_cluster"], p["blur"])
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``data`` (rep 0), ``demo_losses`` and ``sweep`` (accuracy: mean over reps, reps faint; rep 0's losses)."""
+    metrics = result.metrics
+    data, labels = rep0_data(result)
+    return {
+        "data": common.data_figure(data, labels),
+        "demo_losses": common.demo_losses_figure(metrics["demo_losses"]),
+        "sweep": common.sweep_figure(metrics["learning_rates"], {"accuracy": metrics["accuracy"]},
+                                     np.asarray(metrics["losses"], dtype=float)[0]),
+    }
+
+
+def printed(result: Result) -> list[str]:
+    """``Final accuracy`` (demo), the ``accByLR`` list and ``success_fraction`` of repetition 0."""
+    metrics = result.metrics
+    accuracy = np.asarray(metrics["accuracy"], dtype=float)
+    success = np.asarray(metrics["success_fraction"], dtype=float)
+    lines = [f"Final accuracy: {float(metrics['demo_accuracy']):g}%", common.accuracy_lines(accuracy[0]),
+             common.tensor_text(success[0])]
+    if accuracy.shape[0] > 1:
+        lines.append(summary_line("success_fraction", success, failed=common.chance_failed(accuracy)))
+    return lines

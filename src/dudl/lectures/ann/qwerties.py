@@ -1,0 +1,112 @@
+"""ann.qwerties: a binary classifier for two 2-D blobs (ANN/DUDL_ANN_classifyQwerties).
+
+The 2-1-1 model often works and sometimes fails completely (the single ReLU unit dies and every
+sample gets the same class: 50%). Run with ``--reps 100`` to see how often.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dudl.core import engine, models, seeding
+from dudl.lectures.ann import common
+from dudl.lectures.common import summary_line
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
+
+if TYPE_CHECKING:
+    import torch
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+<class 'numpy.ndarray'>
+(200, 2)
+
+<class 'torch.Tensor'>
+torch.Size([200, 2])
+Sequential(
+  (0): Linear(in_features=2, out_features=1, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=1, out_features=1, bias=True)
+  (3): Sigmoid()
+)
+Final accuracy: 84.5%"""
+
+NOTES = ("With reps > 1 the summary's 'failed' fraction counts runs at chance level (50%): the single "
+         "hidden ReLU unit died and the model gives every sample the same class.")
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    centers: tuple[tuple[float, float], ...] = param(((1, 1), (5, 1)), "class centres A, B ([x, y] each)")
+    n_per_cluster: int = param(100, "points per class", ge=1)
+    blur: float = param(1.0, "standard deviation around each centre", ge=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    epochs: int = param(1000, "full-batch epochs", ge=1)
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        common.check_centers(self.centers, 2)
+
+
+def misclassified_rows(outputs: torch.Tensor, labels: torch.Tensor,
+                       architecture: engine.Architecture) -> list[list[int]]:
+    """Per model, the indices of the misclassified samples (ragged): outputs [M, N, 1], labels [M, N]."""
+    wrong = engine.predicted_labels(outputs, architecture) != labels
+    return [np.flatnonzero(row).tolist() for row in wrong.numpy()]
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """Each repetition: new qwerties (stream 0) and a new model (stream 1), all trained at once."""
+    data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                            params.blur)
+    targets = common.binary_targets(labels)
+    architecture = models.qwerty_net()
+    keys = [seeding.key(params.seed, seeding.MODEL, rep) for rep in range(params.reps)]
+    out = engine.train(architecture, data, targets, learning_rates=[params.learning_rate] * params.reps,
+                       epochs=params.epochs, keys=keys, record=("losses",), device=device)
+    return {
+        "losses": out.losses.numpy(),
+        "final_loss": engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64),
+        "accuracy": common.accuracy_percent(out.outputs, labels, architecture),
+        "misclassified": misclassified_rows(out.outputs, labels, architecture),
+        **common.decision_surface(out.module(0), architecture, data[0].numpy()),
+    }
+
+
+def rep0_data(result: Result) -> tuple[np.ndarray, np.ndarray]:
+    """Repetition 0's qwerties, regenerated from the Result's params (the data stream is deterministic)."""
+    p = result.params
+    return common.qwerties_for_rep(p["seed"], 0, p["centers"], p["n_per_cluster"], p["blur"])
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``data``, ``losses``, ``predictions`` (repetition 0) and ``decision_surface``."""
+    metrics = result.metrics
+    data, labels = rep0_data(result)
+    accuracy = float(np.asarray(metrics["accuracy"], dtype=float)[0])
+    return {
+        "data": common.data_figure(data, labels),
+        "losses": common.losses_figure(metrics["losses"]),
+        "predictions": common.predictions_figure(data, labels, metrics["misclassified"][0], accuracy),
+        "decision_surface": common.decision_surface_figure(
+            metrics["decision_surface"], metrics["decision_surface_extent"], data, labels,
+            f"Decision surface ({accuracy:g}% correct)"),
+    }
+
+
+def printed(result: Result) -> list[str]:
+    """The data's type and shape, ``print(model)``, ``Final accuracy``; then the spread over repetitions."""
+    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    n_rows = 2 * result.params["n_per_cluster"]
+    lines = [*common.data_type_lines(n_rows), *models.structure(models.qwerty_net()).splitlines(),
+             f"Final accuracy: {accuracy[0]:g}%"]
+    if accuracy.size > 1:
+        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy)))
+    return lines

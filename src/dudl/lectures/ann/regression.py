@@ -1,0 +1,125 @@
+"""ann.regression: the smallest ANN (1-1-1 with a ReLU) predicts y from x (ANN/DUDL_ANN_regression).
+
+Course exercise 3 (``reps = 100``) shows that the model does not always work: when the ReLU unit dies,
+the predictions are a constant and the correlation is undefined (set to 0, ``flat_prediction``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from dudl.core import data as datasets
+from dudl.core import engine, models, seeding
+from dudl.lectures.ann.common import losses_figure
+from dudl.lectures.common import figure, summary_line
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+Sequential(
+  (0): Linear(in_features=1, out_features=1, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=1, out_features=1, bias=True)
+)
+0.1991717666387558"""
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    n: int = param(30, "number of points", ge=2)
+    noise_sd: float = param(0.5, "y = x + noise_sd*randn (the course's y = x + randn/2)", ge=0)
+    learning_rate: float = param(0.05, "SGD learning rate", gt=0)
+    epochs: int = param(500, "full-batch epochs", ge=1)
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+
+def correlation(targets: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """B9 row by row: Pearson r of ``targets`` and ``predictions`` [..., n]; constant predictions give 0.
+
+    Returns ``correlation`` [...] and ``flat_prediction`` [...] bool (what numpy would warn about).
+    """
+    targets = np.asarray(targets, dtype=np.float64)
+    predictions = np.asarray(predictions, dtype=np.float64)
+    flat = np.ptp(predictions, axis=-1) == 0
+    t = targets - targets.mean(axis=-1, keepdims=True)
+    p = predictions - predictions.mean(axis=-1, keepdims=True)
+    denominator = np.sqrt((t * t).sum(axis=-1) * (p * p).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (t * p).sum(axis=-1) / denominator
+    return np.where(flat | ~np.isfinite(r), 0.0, r), flat
+
+
+def fit_regression(xs: np.ndarray, ys: np.ndarray, keys: list[np.random.SeedSequence], learning_rate: float,
+                   epochs: int, device: str) -> dict[str, np.ndarray]:
+    """Train one B6 model per dataset, all at once: ``xs``, ``ys`` [M, n] -> ``predictions`` [M, n],
+    ``losses`` [M, epochs], ``final_loss`` [M], ``correlation`` [M], ``flat_prediction`` [M]."""
+    architecture = models.regression_net()
+    inputs = torch.from_numpy(np.asarray(xs, dtype=np.float32)).unsqueeze(-1)
+    targets = torch.from_numpy(np.asarray(ys, dtype=np.float32)).unsqueeze(-1)
+    out = engine.train(architecture, inputs, targets, learning_rates=[learning_rate] * len(keys), epochs=epochs,
+                       keys=keys, record=("losses",), device=device)
+    predictions = out.outputs[..., 0].numpy()
+    r, flat = correlation(ys, predictions)
+    return {"predictions": predictions, "losses": out.losses.numpy(),
+            "final_loss": engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64),
+            "correlation": r, "flat_prediction": flat}
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """Every repetition: new data (stream 0) and a new model (stream 1), trained together."""
+    data = [datasets.regression(seeding.numpy_rng(seeding.key(params.seed, seeding.DATA, rep)), params.n,
+                                params.noise_sd) for rep in range(params.reps)]
+    xs = np.stack([x[:, 0] for x, _ in data])
+    ys = np.stack([y[:, 0] for _, y in data])
+    keys = [seeding.key(params.seed, seeding.MODEL, rep) for rep in range(params.reps)]
+    fitted = fit_regression(xs, ys, keys, params.learning_rate, params.epochs, device)
+    return {"x": xs, "y": ys, **fitted}
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``data``, ``losses`` and ``predictions`` (repetition 0; losses: mean over reps, reps faint)."""
+    metrics = result.metrics
+    x, y = np.asarray(metrics["x"], dtype=float)[0], np.asarray(metrics["y"], dtype=float)[0]
+    final_loss = np.asarray(metrics["final_loss"], dtype=float)
+
+    data_fig, ax = figure()
+    ax.plot(x, y, "s")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+
+    if final_loss.size > 1:
+        title = f"Final loss = {np.nanmean(final_loss):g} (mean over {final_loss.size} reps)"
+        loss_fig = losses_figure(metrics["losses"], float(np.nanmean(final_loss)), title)
+    else:
+        loss_fig = losses_figure(metrics["losses"], float(final_loss[0]), f"Final loss = {final_loss[0]:g}")
+
+    predictions_fig, ax = figure()
+    ax.plot(x, y, "bo", label="Real data")
+    ax.plot(x, np.asarray(metrics["predictions"], dtype=float)[0], "rs", label="Predictions")
+    ax.set_title(f"prediction-data r={float(np.asarray(metrics['correlation'])[0]):.2f}")
+    ax.legend()
+    return {"data": data_fig, "losses": loss_fig, "predictions": predictions_fig}
+
+
+def printed(result: Result) -> list[str]:
+    """``print(model)`` and ``testloss.item()`` of repetition 0; then the spread over repetitions."""
+    final_loss = np.asarray(result.metrics["final_loss"], dtype=float)
+    lines = [*models.structure(models.regression_net()).splitlines(), repr(float(final_loss[0]))]
+    if final_loss.size > 1:
+        lines.append(summary_line("final_loss", final_loss,
+                                  failed=np.asarray(result.metrics["flat_prediction"], dtype=bool)))
+    return lines
+
+
+NOTES = ("With reps > 1 the summary's 'failed' fraction counts the runs whose ReLU unit died: the model then "
+         "predicts a constant, the loss stays near var(y) and the correlation is undefined (set to 0).")

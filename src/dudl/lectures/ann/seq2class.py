@@ -1,0 +1,171 @@
+"""ann.seq2class: code challenge "convert nn.Sequential to class" (ANN/DUDL_ANN_codeChallengeSeq2class).
+
+ann.multilayer's 2-16-1-1 model rewritten as an ``nn.Module`` class (the course's leftover name
+``ANNiris``), with the demo and the learning-rate sweep rerun to check that it works the same. Each class
+model is built from its seeding key and its own initial weights are handed to the engine, so the class
+really is the model that is trained. With ``paired`` both definitions share the key (identical weights,
+identical data), so their losses agree to the last bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+
+from dudl.core import engine, models
+from dudl.lectures.ann import common
+from dudl.lectures.common import figure, summary_line
+from dudl.params import ParamError, param, reps_param, seed_param, sweep
+from dudl.params import Params as BaseParams
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+Definition = Literal["sequential", "class"]
+DEFINITIONS: tuple[Definition, ...] = ("sequential", "class")
+COURSE_DEFINITION = "class"  # the challenge's notebook trains the class
+
+COURSE_OUTPUT = """\
+Final accuracy: 98.5%
+tensor(0.7000)"""
+
+NOTES = ("paired = true gives both definitions the same initial weights and data in each cell, so their loss "
+         "curves agree to float32 rounding (max_abs_loss_difference ~ 0): the class is the same model as the "
+         "Sequential. paired = false gives the class its own initial weights (its keys get the definition index "
+         "appended; the data stay the repetition's), so the difference becomes that of two independent runs. "
+         "The Sequential definition uses ann.multilayer's keys, so it reproduces ann.multilayer (n_hidden 16).")
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    definitions: tuple[Definition, ...] = param(DEFINITIONS, "model definitions (an axis); the "
+                                                "challenge's notebook trains the class")
+    centers: tuple[tuple[float, float], ...] = param(((1, 3), (1, -2)), "class centres A, B (B1)")
+    n_per_cluster: int = param(100, "points per class", ge=1)
+    blur: float = param(1, "standard deviation around each centre", ge=0)
+    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "SGD learning rates (sweep axis)", gt=0)
+    epochs: int = param(1000, "epochs of the demo and of each sweep model", ge=1)
+    demo_learning_rate: float = param(0.01, "learning rate of the demo runs", gt=0)
+    success_threshold: float = param(70, "accuracy (%) a sweep model must exceed to count as a success",
+                                     ge=0, le=100)
+    paired: bool = param(True, "both definitions use the same data and initial weights in each cell")
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        common.check_centers(self.centers, 2)
+        if len(set(self.definitions)) != len(self.definitions):
+            raise ParamError(f"parameter 'definitions' must not repeat a definition, got {list(self.definitions)}")
+
+
+def variant_index(params: Params, definition: str) -> int | None:
+    """None (the paired keys, ann.multilayer's) unless unpaired and not the Sequential: then its index is
+    appended to every key of the definition, so its initial weights are its own (the data stay the rep's)."""
+    return None if params.paired or definition == "sequential" else DEFINITIONS.index(definition)
+
+
+def initial_state(definition: str, architecture: engine.Architecture,
+                  key: np.random.SeedSequence) -> dict[str, torch.Tensor]:
+    """The definition's module built from ``key`` (``nn.Sequential`` or the class), as engine weights."""
+    factory = models.ANNirisMultilayer if definition == "class" else architecture.sequential
+    return models.sequential_state(architecture, models.build_seeded(factory, key))
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """Per definition: the demo, then every (repetition, learning rate) cell, as in ann.multilayer; all
+    definitions in one engine call, each model started from its own module's weights."""
+    architecture = models.multilayer_net(16)
+    definitions, rates, reps = params.definitions, np.asarray(params.learning_rates, dtype=float), params.reps
+    n_defs, n_rates = len(definitions), len(rates)
+    data, labels = common.qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster,
+                                            params.blur)  # [reps, N, 2], [reps, N]
+    keys, initial, model_data, model_labels = [], [], [], []
+    for name in definitions:  # per definition: the demo (rep 0's data), then [reps, rates]
+        name_keys, name_data, name_labels = common.sweep_batch(params.seed, reps, n_rates, data, labels,
+                                                               variant_index(params, name))
+        keys += name_keys
+        initial += [initial_state(name, architecture, key) for key in name_keys]
+        model_data.append(name_data)
+        model_labels.append(name_labels)
+    model_labels = torch.cat(model_labels)
+    targets = common.binary_targets(model_labels)
+    trained = engine.train(architecture, torch.cat(model_data), targets,
+                           learning_rates=[params.demo_learning_rate, *np.tile(rates, reps)] * n_defs,
+                           epochs=params.epochs, keys=keys, initial_weights=initial, record=("losses",),
+                           device=device)
+    per_definition = 1 + reps * n_rates
+    accuracy = common.accuracy_percent(trained.outputs, model_labels, architecture).reshape(n_defs, per_definition)
+    final_loss = engine.loss_values(trained.outputs, targets, architecture).numpy().astype(float)
+    final_loss = final_loss.reshape(n_defs, per_definition)
+    losses = trained.losses.numpy().astype(float).reshape(n_defs, per_definition, params.epochs)
+    sweep_accuracy = accuracy[:, 1:].reshape(n_defs, reps, n_rates).transpose(1, 0, 2)
+    metrics: dict[str, Any] = {
+        "definitions": list(definitions),
+        "learning_rates": rates,
+        "demo_accuracy": accuracy[:, 0],
+        "demo_losses": losses[:, 0],
+        "accuracy": sweep_accuracy,
+        "losses": losses[:, 1:].reshape(n_defs, reps, n_rates, params.epochs).transpose(1, 0, 2, 3),
+        "final_loss": final_loss[:, 1:].reshape(n_defs, reps, n_rates).transpose(1, 0, 2),
+        "success_fraction": common.success_fraction(sweep_accuracy, params.success_threshold),
+    }
+    if set(definitions) == set(DEFINITIONS):
+        sweep_losses = metrics["losses"]
+        difference = sweep_losses[:, definitions.index("sequential")] - sweep_losses[:, definitions.index("class")]
+        metrics["max_abs_loss_difference"] = np.max(np.abs(difference), axis=(1, 2))
+    return metrics
+
+
+def printed(result: Result) -> list[str]:
+    """The course's 'Final accuracy: %g%%' (demo) and ``tensor(<success fraction>)`` for the class, then the
+    other definition's values, the loss difference, and for reps > 1 a summary per definition."""
+    metrics = result.metrics
+    definitions = list(metrics["definitions"])
+    demo_accuracy = np.asarray(metrics["demo_accuracy"], dtype=float)
+    success = np.asarray(metrics["success_fraction"], dtype=float)  # [reps, n_defs]
+    accuracy = np.asarray(metrics["accuracy"], dtype=float)
+    first = definitions.index(COURSE_DEFINITION) if COURSE_DEFINITION in definitions else 0
+    order = [first] + [d for d in range(len(definitions)) if d != first]
+    lines = [f"Final accuracy: {demo_accuracy[first]:g}%", common.tensor_text(success[0, first])]
+    for d in order[1:]:
+        lines.append(f"{definitions[d]}: Final accuracy: {demo_accuracy[d]:g}%, success fraction "
+                     + common.tensor_text(success[0, d]))
+    if "max_abs_loss_difference" in metrics:
+        difference = np.asarray(metrics["max_abs_loss_difference"], dtype=float)
+        lines.append(f"max abs loss difference, sequential vs class: {difference[0]:g}")
+    if success.shape[0] > 1:
+        for d in order:
+            lines.append(summary_line(f"Success fraction ({definitions[d]})", success[:, d],
+                                      failed=common.chance_failed(accuracy[:, d], 2)) + " of the models at chance")
+    return lines
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``data`` (repetition 0), ``demo_losses`` (one line per definition) and ``sweep`` (accuracy per
+    definition, mean over reps; the loss curves of repetition 0's class models, as the course shows)."""
+    params, metrics = result.params, result.metrics
+    definitions = list(metrics["definitions"])
+    data, labels = common.qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"],
+                                           params["blur"])
+    demo_losses = np.asarray(metrics["demo_losses"], dtype=float)
+    fig_demo, ax = figure()
+    for d, name in enumerate(definitions):  # paired curves coincide: draw the later ones dashed
+        ax.plot(demo_losses[d], "-" if d == 0 else "--", label=name)
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss")
+    ax.legend()
+    accuracy = np.asarray(metrics["accuracy"], dtype=float)  # [reps, n_defs, n_rates]
+    shown = definitions.index(COURSE_DEFINITION) if COURSE_DEFINITION in definitions else 0
+    losses = np.asarray(metrics["losses"], dtype=float)[0, shown]  # repetition 0's curves: [n_rates, epochs]
+    return {
+        "data": common.data_figure(data, labels),
+        "demo_losses": fig_demo,
+        "sweep": common.sweep_figure(metrics["learning_rates"],
+                                     {name: accuracy[:, d] for d, name in enumerate(definitions)},
+                                     losses),
+    }

@@ -1,0 +1,143 @@
+"""ann.seq-vs-class: ``nn.Sequential`` and an ``nn.Module`` class define the same model
+(ANN/DUDL_ANN_seqVsClass).
+
+Both definitions are built as real PyTorch modules from the cell's key (``torch.manual_seed``-style), so
+both create their two layers in the same order and, paired, start from identical weights; those modules'
+weights are the ones the engine trains. Paired, the two loss curves are identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+
+from dudl.core import engine, models, seeding
+from dudl.lectures.ann import common
+from dudl.lectures.ann.qwerties import misclassified_rows
+from dudl.lectures.common import figure, summary_line
+from dudl.params import ParamError, param, reps_param, seed_param
+from dudl.params import Params as BaseParams
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from torch import nn
+
+    from dudl.result import Result
+
+Definition = Literal["sequential", "class"]
+DEFINITIONS: tuple[Definition, ...] = ("sequential", "class")
+
+COURSE_OUTPUT = """\
+<class 'numpy.ndarray'>
+(200, 2)
+
+<class 'torch.Tensor'>
+torch.Size([200, 2])
+Final accuracy: 50%"""
+
+NOTES = ("paired = false gives the class definition its own initial weights (its cell key gets the definition "
+         "index appended); the data stay the repetition's. The sequential definition is ann.qwerties' model "
+         "with ann.qwerties' keys, so it reproduces ann.qwerties exactly.")
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    definitions: tuple[Definition, ...] = param(DEFINITIONS, "model definitions (an axis)")
+    centers: tuple[tuple[float, float], ...] = param(((1, 1), (5, 1)), "class centres A, B ([x, y] each)")
+    n_per_cluster: int = param(100, "points per class", ge=1)
+    blur: float = param(1.0, "standard deviation around each centre", ge=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    epochs: int = param(1000, "full-batch epochs", ge=1)
+    paired: bool = param(True, "both definitions use the same data and initial weights in each repetition")
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        common.check_centers(self.centers, 2)
+        if len(set(self.definitions)) != len(self.definitions):
+            raise ParamError(f"parameter 'definitions' must not repeat a definition, got {list(self.definitions)}")
+
+
+def build(definition: Definition, key: np.random.SeedSequence) -> nn.Module:
+    """The course's module for ``definition``, its weights drawn from ``key``."""
+    factory = models.qwerty_net().sequential if definition == "sequential" else models.theClass4ANN
+    return models.build_seeded(factory, key)
+
+
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
+    """Every (repetition, definition) model, each started from its own module's weights, in one batch."""
+    architecture = models.qwerty_net()
+    n_definitions, reps = len(params.definitions), params.reps
+    data, labels = common.qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster, params.blur)
+    cells = [(rep, name) for rep in range(reps) for name in params.definitions]
+    keys = [seeding.key(params.seed, seeding.MODEL, rep,
+                        *(() if params.paired or name == "sequential" else (DEFINITIONS.index(name),)))
+            for rep, name in cells]
+    modules = [build(name, key) for (_, name), key in zip(cells, keys, strict=True)]
+    rows = torch.arange(reps).repeat_interleave(n_definitions)
+    model_data, model_labels = data[rows], labels[rows]
+    targets = common.binary_targets(model_labels)
+    out = engine.train(architecture, model_data, targets, learning_rates=[params.learning_rate] * len(cells),
+                       epochs=params.epochs, keys=keys, initial_weights=modules, record=("losses",), device=device)
+    losses = out.losses.numpy().reshape(reps, n_definitions, params.epochs)
+    accuracy = common.accuracy_percent(out.outputs, model_labels, architecture).reshape(reps, n_definitions)
+    final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
+    metrics: dict[str, Any] = {
+        "definitions": list(params.definitions),
+        "losses": losses,
+        "final_loss": final_loss.reshape(reps, n_definitions),
+        "accuracy": accuracy,
+    }
+    if set(params.definitions) == set(DEFINITIONS):
+        sequential, cls = params.definitions.index("sequential"), params.definitions.index("class")
+        metrics["max_abs_loss_difference"] = np.abs(losses[:, sequential] - losses[:, cls]).max(axis=-1)
+    # the shown definition's misclassified samples per repetition [reps][ragged], for the predictions figure
+    shown_rows = torch.arange(reps) * n_definitions + shown_definition(params.definitions)
+    metrics["misclassified"] = misclassified_rows(out.outputs[shown_rows], labels, architecture)
+    return metrics
+
+
+def shown_definition(definitions: Any) -> int:
+    """Index of the definition the course's notebook trains and prints: the class (else the first)."""
+    definitions = list(definitions)
+    return definitions.index("class") if "class" in definitions else 0
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    """``data``, ``losses`` (one line per definition; mean over reps, reps faint) and ``predictions``."""
+    metrics, params = result.metrics, result.params
+    names = list(metrics["definitions"])
+    data, labels = common.qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"],
+                                           params["blur"])
+    losses = np.asarray(metrics["losses"], dtype=float)
+    loss_fig, ax = figure()
+    styles = ("-", "--")
+    for d, name in enumerate(names):
+        curves = losses[:, d]
+        if len(curves) > 1:
+            for row in curves:
+                ax.plot(row, color=f"C{d}", alpha=min(0.5, 3.0 / len(curves)), linewidth=0.8)
+        ax.plot(np.nanmean(curves, axis=0), styles[d % 2], color=f"C{d}", linewidth=2, label=name)
+    ax.legend()
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss")
+    shown = shown_definition(names)
+    accuracy = float(np.asarray(metrics["accuracy"], dtype=float)[0, shown])
+    return {"data": common.data_figure(data, labels), "losses": loss_fig,
+            "predictions": common.predictions_figure(data, labels, metrics["misclassified"][0], accuracy)}
+
+
+def printed(result: Result) -> list[str]:
+    """The data's type and shape, then ``Final accuracy`` of the class model; then the spread over reps."""
+    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    shown = shown_definition(result.metrics["definitions"])
+    lines = [*common.data_type_lines(2 * result.params["n_per_cluster"]),
+             f"Final accuracy: {accuracy[0, shown]:g}%"]
+    if accuracy.shape[0] > 1:
+        name = list(result.metrics["definitions"])[shown]
+        lines.append(summary_line(f"Final accuracy ({name})", accuracy[:, shown], unit="%",
+                                  failed=common.chance_failed(accuracy[:, shown])))
+    return lines

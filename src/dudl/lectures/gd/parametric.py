@@ -1,0 +1,149 @@
+"""gd.parametric: parametric experiments on gradient descent (gradientDescent/DUDL_GradientDescent_experiment).
+
+On f(x) = sin(x)·exp(−0.05x²): one run from a random start, then three parametric experiments that show
+how the start value (experiment 1), the learning rate (experiment 2), and the learning rate together with
+the number of training epochs (experiment 3) decide where gradient descent ends.
+
+All of it is one vectorised descent: every row (the single runs, each start value, each learning rate) is
+an independent descent of the batch. Experiments 2 and 3 start at the same point with the same learning
+rates, so the value after n epochs in experiment 3 is experiment 2's trajectory[n - 1]: one pass over the
+largest epoch count serves both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dudl.core.descent import descend
+from dudl.core.surfaces import DAMPED_SINE
+from dudl.lectures.common import figure, summary_line
+from dudl.lectures.gd.one_d import (
+    check_finite,
+    check_grid,
+    divergence_lines,
+    function_figure,
+    random_starts,
+    result_figure,
+)
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param, sweep
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = ""
+
+NOTES = ("Course quirk: the published run drew the heat map with imshow(finalres) instead of imshow(finalres.T), "
+         "so its axes were swapped; dudl draws learning rate on x and training epochs on y. "
+         "Course exercise: sweep_start=1.6.")
+
+DEFAULT_SWEEP_START = 0.0
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    learning_rate: float = param(0.01, "lr of the single run and of experiment 1", gt=0)
+    epochs: int = param(1000, "updates of the single run and of experiments 1 and 2", ge=1)
+    x_min: float = param(-2 * np.pi, "left end of the grid for plotting and for the single run's random start")
+    x_max: float = param(2 * np.pi, "right end of the grid")
+    n_grid: int = param(401, "points of the grid linspace(x_min, x_max, n_grid)", ge=2)
+    start: float | None = param(None, "start of the single run; null = a random grid point")
+    start_values: tuple[float, ...] = sweep("linspace(-5,5,50)", "experiment 1: start values")
+    learning_rates: tuple[float, ...] = sweep("linspace(1e-10,1e-1,50)", "experiments 2 and 3: learning rates",
+                                              gt=0)
+    epoch_counts: tuple[int, ...] = sweep("round(linspace(10,500,40))", "experiment 3: numbers of updates", ge=1)
+    sweep_start: float = param(DEFAULT_SWEEP_START, "start of experiments 2 and 3 (course exercise: 1.6)")
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        check_grid(self.x_min, self.x_max)
+        for name in ("start", "start_values", "learning_rates", "sweep_start"):
+            check_finite(name, getattr(self, name))
+
+
+def run(params: Params) -> dict[str, Any]:
+    """The single run [reps] and experiments 1-3 (deterministic sweeps), all in one vectorised descent."""
+    grid = np.linspace(params.x_min, params.x_max, params.n_grid)
+    single_starts = random_starts(params.seed, params.reps, grid, params.start)
+    start_values = np.array(params.start_values)
+    learning_rates = np.array(params.learning_rates)
+    epoch_counts = np.array(params.epoch_counts, dtype=int)
+    n_single, n_starts = len(single_starts), len(start_values)
+
+    # rows: the single runs | experiment 1 (one per start value) | experiments 2 and 3 (one per learning rate)
+    starts = np.concatenate([single_starts, start_values, np.full(len(learning_rates), params.sweep_start)])
+    rates = np.concatenate([np.full(n_single + n_starts, params.learning_rate), learning_rates])
+    descent = descend(DAMPED_SINE.df, starts, rates, max(params.epochs, int(epoch_counts.max())))
+    final = descent.after([params.epochs])[:, 0]
+    sweep_rows = slice(n_single + n_starts, None)
+
+    return {
+        "start": single_starts,
+        "final_minimum": final[:n_single],
+        "trajectory": descent.trajectory[:n_single, : params.epochs],
+        "start_values": start_values,
+        "final_by_start": final[n_single:n_single + n_starts],
+        "learning_rates": learning_rates,
+        "final_by_learning_rate": final[sweep_rows],
+        "epoch_counts": epoch_counts,
+        "final_by_lr_and_epochs": descent.after(epoch_counts)[sweep_rows],
+    }
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    p, m = result.params, result.metrics
+    grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])
+    final = float(np.asarray(m["final_minimum"], dtype=float)[0])
+    learning_rates = np.asarray(m["learning_rates"], dtype=float)
+    epoch_counts = np.asarray(m["epoch_counts"], dtype=float)
+    by_lr_and_epochs = np.asarray(m["final_by_lr_and_epochs"], dtype=float)  # [n_learning_rates, n_epoch_counts]
+
+    start_fig, ax = figure()
+    ax.plot(np.asarray(m["start_values"], dtype=float), np.asarray(m["final_by_start"], dtype=float), "s-")
+    ax.set_xlabel("Starting guess")
+    ax.set_ylabel("Final guess")
+
+    lr_fig, ax = figure()
+    ax.plot(learning_rates, np.asarray(m["final_by_learning_rate"], dtype=float), "s-")
+    ax.set_xlabel("Learning rate")
+    ax.set_ylabel("Final guess")
+
+    heatmap_fig, ax = figure()
+    limits = {"vmin": -1.45, "vmax": -1.2} if p["sweep_start"] == DEFAULT_SWEEP_START else {}
+    image = ax.imshow(by_lr_and_epochs.T, extent=(learning_rates[0], learning_rates[-1], epoch_counts[0],
+                                                  epoch_counts[-1]), aspect="auto", origin="lower", **limits)
+    ax.set_xlabel("Learning rate")
+    ax.set_ylabel("Training epochs")
+    ax.set_title("Final guess")
+    heatmap_fig.colorbar(image, ax=ax)
+
+    lines_fig, ax = figure()
+    ax.plot(learning_rates, by_lr_and_epochs)
+    ax.set_xlabel("Learning rates")
+    ax.set_ylabel("Final function estimate")
+    ax.set_title("Each line is a training epochs N")
+
+    return {
+        "function": function_figure(DAMPED_SINE, grid, legend=("f(x)", "df"), derivative_style="--"),
+        "single_run": result_figure(DAMPED_SINE, grid, final, derivative_style="--"),
+        "start_values": start_fig,
+        "learning_rates": lr_fig,
+        "lr_epochs_heatmap": heatmap_fig,
+        "lr_epochs_lines": lines_fig,
+    }
+
+
+def printed(result: Result) -> list[str]:
+    """The course printed nothing; a diverged single run and (for reps > 1) its spread over repetitions."""
+    starts = np.asarray(result.metrics["start"], dtype=float)
+    finals = np.asarray(result.metrics["final_minimum"], dtype=float)
+    lines, bad = divergence_lines(DAMPED_SINE, starts, finals)
+    if len(finals) > 1:
+        lines.append(summary_line("Final minimum of the single run", np.where(bad, np.nan, finals)))
+    return lines

@@ -1,0 +1,90 @@
+"""gd.start-value: code challenge "unfortunate starting value"
+(gradientDescent/DUDL_GradientDescent_CodeChallengeStartValue).
+
+1-D gradient descent on the bumpy f(x) = cos(2πx) + x²: the local minimum it finds depends on where it
+starts, and a start of exactly x = 0, where the derivative is 0, never moves (try ``start = 0`` and
+``start = 0.0001``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dudl.core.descent import descend
+from dudl.core.surfaces import BUMPY
+from dudl.lectures.common import summary_line
+from dudl.lectures.gd.one_d import (
+    check_finite,
+    check_grid,
+    divergence_lines,
+    function_figure,
+    print_final,
+    random_starts,
+    result_figure,
+)
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+array([-1.42506741])
+"""
+
+NOTES = "start=0 is step 2 of the challenge: f'(0) = 0 exactly, so gradient descent never moves from there."
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    learning_rate: float = param(0.01, "step size", gt=0)
+    epochs: int = param(100, "number of updates", ge=1)
+    x_min: float = param(-2.0, "left end of the grid for plotting and for the random start")
+    x_max: float = param(2.0, "right end of the grid")
+    n_grid: int = param(2001, "points of the grid linspace(x_min, x_max, n_grid)", ge=2)
+    start: float | None = param(None, "start value; null = a random grid point (step 2 of the challenge: 0)")
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        check_grid(self.x_min, self.x_max)
+        check_finite("start", self.start)
+
+
+def run(params: Params) -> dict[str, Any]:
+    """B10 on cos(2πx) + x² from each repetition's start: [reps] starts and finals, [reps, epochs] records."""
+    grid = np.linspace(params.x_min, params.x_max, params.n_grid)
+    starts = random_starts(params.seed, params.reps, grid, params.start)
+    descent = descend(BUMPY.df, starts, params.learning_rate, params.epochs)
+    with np.errstate(all="ignore"):
+        final_value = BUMPY.f(descent.final)
+    return {
+        "start": starts,
+        "trajectory": descent.trajectory,
+        "gradients": descent.gradients,
+        "final_minimum": descent.final,
+        "final_value": final_value,
+    }
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    p = result.params
+    grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])
+    final = float(np.asarray(result.metrics["final_minimum"], dtype=float)[0])
+    return {"function": function_figure(BUMPY, grid), "result": result_figure(BUMPY, grid, final)}
+
+
+def printed(result: Result) -> list[str]:
+    starts = np.asarray(result.metrics["start"], dtype=float)
+    finals = np.asarray(result.metrics["final_minimum"], dtype=float)
+    lines = [print_final(finals[0])]
+    bad_lines, bad = divergence_lines(BUMPY, starts, finals)
+    lines += bad_lines
+    if len(finals) > 1:
+        lines.append(summary_line("Final minimum", np.where(bad, np.nan, finals)))
+    return lines

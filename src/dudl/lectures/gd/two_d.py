@@ -1,0 +1,133 @@
+"""gd.2d: gradient descent in 2D on the "peaks" function (gradientDescent/DUDL_GradientDescent_2D), and the
+code challenge "2D gradient ascent" (``ascent = true``).
+
+Same algorithm as in 1D, with the vector of partial derivatives (the gradient) from sympy. Where it ends
+depends on where it starts: finding the global minimum (or maximum) is hard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import sympy
+
+from dudl.core import seeding
+from dudl.core.descent import descend, diverged
+from dudl.core.surfaces import peaks, peaks_gradient, peaks_landscape, peaks_partials
+from dudl.lectures.common import figure, summary_line
+from dudl.lectures.gd.one_d import check_finite, check_grid, divergence_line
+from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+-1.07369833656079
+[0.228278920556369 -1.62553495750000]
+[-0.56050454 -1.35877004]
+"""
+
+NOTES = ("ascent=true is the code challenge: climb to a local maximum, either by adding the gradient "
+         "(ascent_method=add_gradient) or by descending on -peaks (negate_function); both give the same path.")
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    learning_rate: float = param(0.01, "step size", gt=0)
+    epochs: int = param(1000, "number of updates", ge=1)
+    start: tuple[float, float] | None = param(None, "[x, y]; null = uniform random in [-2, 2]^2 (rand(2)*4-2)")
+    ascent: bool = param(False, "code challenge: climb to a local maximum instead")
+    ascent_method: Literal["add_gradient", "negate_function"] = param(
+        "add_gradient", "the challenge's two solutions: x <- x + lr*grad f, or descend on -f")
+    grid_min: float = param(-3.0, "low end of the plotted landscape (both axes)")
+    grid_max: float = param(3.0, "high end of the plotted landscape (both axes)")
+    n_grid: int = param(201, "landscape points per axis, linspace(grid_min, grid_max, n_grid)", ge=2)
+    seed: int = seed_param()
+    reps: int = reps_param(1)
+
+    def check(self) -> None:
+        check_grid(self.grid_min, self.grid_max, ("grid_min", "grid_max"))
+        check_finite("start", self.start)
+
+
+def random_starts(seed: int, reps: int, start: tuple[float, float] | None) -> np.ndarray:
+    """[reps, 2] start points: ``start``, or ``rand(2)*4-2`` per repetition from its data stream."""
+    if start is not None:
+        return np.tile(np.asarray(start, dtype=float), (reps, 1))
+    return np.array([seeding.numpy_rng(seeding.key(seed, seeding.DATA, rep)).random(2) * 4 - 2 for rep in range(reps)])
+
+
+def run(params: Params) -> dict[str, Any]:
+    """B10 in 2D on peaks (or ascent) from each repetition's start: [reps, 2] points, [reps, epochs, 2] records."""
+    df_x, _ = peaks_partials()
+    starts = random_starts(params.seed, params.reps, params.start)
+    if params.ascent and params.ascent_method == "negate_function":
+        # descend on -peaks (its own sympy derivative); the gradient of peaks is minus the one followed
+        descent = descend(peaks_gradient(negate=True), starts, params.learning_rate, params.epochs, point_ndim=1)
+        gradients = -descent.gradients
+    else:
+        descent = descend(peaks_gradient(), starts, params.learning_rate, params.epochs, point_ndim=1,
+                          ascent=params.ascent)
+        gradients = descent.gradients
+    with np.errstate(all="ignore"):
+        final_value = peaks(descent.final[:, 0], descent.final[:, 1])
+    return {
+        "df_x_at_1_1": float(df_x(1.0, 1.0)),
+        "start": starts,
+        "trajectory": descent.trajectory,
+        "gradients": gradients,
+        "final_point": descent.final,
+        "final_value": final_value,
+    }
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    p, m = result.params, result.metrics
+    grid = np.linspace(p["grid_min"], p["grid_max"], p["n_grid"])
+    landscape = peaks_landscape(grid)
+    extent = (grid[0], grid[-1], grid[0], grid[-1])
+
+    landscape_fig, ax = figure(width=6, height=5)
+    image = ax.imshow(landscape, extent=extent, vmin=-5, vmax=5, origin="lower")
+    landscape_fig.colorbar(image, ax=ax)
+
+    start = np.asarray(m["start"], dtype=float)[0]
+    path = np.asarray(m["trajectory"], dtype=float)[0]
+    end = np.asarray(m["final_point"], dtype=float)[0]
+    trajectory_fig, ax = figure(width=6, height=5)
+    image = ax.imshow(landscape, extent=extent, vmin=-5, vmax=5, origin="lower")
+    ax.plot(start[0], start[1], "bs", label="rnd start")
+    ax.plot(end[0], end[1], "ro", label="local max" if p["ascent"] else "local min")
+    ax.plot(path[:, 0], path[:, 1], "r")
+    ax.legend()
+    trajectory_fig.colorbar(image, ax=ax)
+    return {"landscape": landscape_fig, "trajectory": trajectory_fig}
+
+
+def sympy_float(value: float) -> str:
+    """A number as the course's sympy ``evalf()`` prints it (15 significant digits), e.g. -1.07369833656079."""
+    return str(sympy.Float(float(value), 15))
+
+
+def printed(result: Result) -> list[str]:
+    p, m = result.params, result.metrics
+    starts = np.asarray(m["start"], dtype=float)
+    finals = np.asarray(m["final_point"], dtype=float)
+    final_values = np.asarray(m["final_value"], dtype=float)
+    # the course's final point is an object array of sympy Floats (from evalf), its start a float array
+    final_point = np.array([sympy.Float(float(v), 15) for v in finals[0]], dtype=object)
+    lines = [sympy_float(m["df_x_at_1_1"]), str(final_point), str(starts[0])]
+    with np.errstate(all="ignore"):
+        start_values = peaks(starts[:, 0], starts[:, 1])
+    bad = diverged(start_values, final_values, ascent=p["ascent"])
+    if bad[0]:
+        lines.append(divergence_line("peaks", start_values[0], final_values[0], ascent=p["ascent"]))
+    if len(starts) > 1:
+        label = "Local maximum value" if p["ascent"] else "Local minimum value"
+        lines.append(summary_line(f"{label} peaks(final_point)", np.where(bad, np.nan, final_values)))
+    return lines

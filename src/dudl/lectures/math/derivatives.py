@@ -1,0 +1,90 @@
+"""math.derivatives: derivatives with sympy (math/DUDL_math_derivatives1).
+
+sympy differentiates a function of x symbolically (``sympy.diff``); then the two common activation
+functions, ReLU = Max(0, x) and sigmoid = 1/(1 + exp(−x)), and their derivatives. Deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dudl.core import calculus
+from dudl.lectures.common import figure
+from dudl.params import ParamError, param
+from dudl.params import Params as BaseParams
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.result import Result
+
+COURSE_OUTPUT = """\
+2*x**2
+4*x
+"""
+
+
+@dataclass(frozen=True)
+class Params(BaseParams):
+    expression: str = param("2*x**2", "the function of x to differentiate (sympy syntax)")
+    x_min: float = param(-4.0, "left end of the plotting range")
+    x_max: float = param(4.0, "right end of the plotting range")
+    n_points: int = param(801, "grid points used to evaluate the expressions for metrics and figures", ge=2)
+
+    def check(self) -> None:
+        if not (np.isfinite(self.x_min) and np.isfinite(self.x_max) and self.x_min < self.x_max):
+            raise ParamError(f"x_min must be less than x_max (both finite), got {self.x_min:g} and {self.x_max:g}")
+        calculus.parse_function(self.expression)  # a ParamError names what is wrong
+
+
+def run(params: Params) -> dict[str, Any]:
+    """sympy's derivatives of the expression and of ReLU and sigmoid, as strings and on the grid [n_points]."""
+    fx = calculus.parse_function(params.expression)
+    df = calculus.derivative(fx)
+    d_relu, d_sigmoid = calculus.derivative(calculus.RELU), calculus.derivative(calculus.SIGMOID)
+    x = np.linspace(params.x_min, params.x_max, params.n_points)
+    return {
+        "function": str(fx),
+        "derivative": str(df),
+        "relu_derivative": str(d_relu),
+        "sigmoid_derivative": str(d_sigmoid),
+        "x": x,
+        "f": calculus.evaluate(fx, x),
+        "df": calculus.evaluate(df, x),
+        "relu": calculus.evaluate(calculus.RELU, x),
+        "sigmoid": calculus.evaluate(calculus.SIGMOID, x),
+        "d_relu": calculus.evaluate(d_relu, x),
+        "d_sigmoid": calculus.evaluate(d_sigmoid, x),
+    }
+
+
+def figures(result: Result) -> dict[str, Figure]:
+    p, m = result.params, result.metrics
+    x = np.asarray(m["x"], dtype=float)
+
+    def panel(title: str, curves: list[tuple[str, str | None, str | None]]) -> Figure:
+        fig, ax = figure()
+        for name, label, color in curves:
+            ax.plot(x, np.asarray(m[name], dtype=float), label=label, color=color)
+        ax.set_xlim(p["x_min"], p["x_max"])
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+        ax.set_title(title)
+        if any(label for _, label, _ in curves):
+            ax.legend()
+        return fig
+
+    return {
+        "function": panel("The function", [("f", None, None)]),
+        "derivative": panel("Its derivative", [("df", None, None)]),
+        "activations": panel("The functions", [("relu", "ReLU", "blue"), ("sigmoid", "Sigmoid", "red")]),
+        "activation_derivatives": panel("The derivatives", [("d_relu", "df(ReLU)", "blue"),
+                                                            ("d_sigmoid", "df(Sigmoid)", "red")]),
+    }
+
+
+def printed(result: Result) -> list[str]:
+    return [result.metrics["function"], result.metrics["derivative"]]

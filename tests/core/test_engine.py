@@ -55,7 +55,7 @@ def assert_follows_oracle(
     if batch_size is not None and shuffle:
         generator = seeding.torch_generator(key)
         engine.draw_initial_weights(architecture, generator)
-        batch_order = [torch.randperm(len(rows), generator=generator) for _ in range(epochs)]
+        batch_order = [engine.dataloader_permutation(len(rows), generator) for _ in range(epochs)]
     test_rows = None
     if train_rows is not None:
         test_rows = torch.tensor(sorted(set(range(len(inputs))) - set(train_rows.tolist())))
@@ -221,10 +221,12 @@ def test_mini_batches_follow_the_oracle_with_the_same_batch_order(shuffle: bool)
     train_mask[0, torch.tensor(seeding.numpy_rng(keys[0]).permutation(150)[:120])] = True
     train_mask[1, torch.tensor(seeding.numpy_rng(keys[1]).permutation(150)[:100])] = True  # other n_train
     result = train(
-        architecture, inputs, labels, learning_rates=[0.01, 0.02], epochs=200, keys=keys, train_mask=train_mask,
+        architecture, inputs, labels, learning_rates=[0.01, 0.005], epochs=200, keys=keys, train_mask=train_mask,
         batch_size=12, shuffle=shuffle, record=(*engine.RECORDS, "batch_losses"),
     )
-    for k, learning_rate in enumerate((0.01, 0.02)):
+    # The course's lr .01 and a smaller .005: at .02, 2000 steps on batches of 12 make the loss spike
+    # (0.07 -> 0.38), and at such spikes float32 rounding differences of the batched products grow to 1e-3.
+    for k, learning_rate in enumerate((0.01, 0.005)):
         assert_follows_oracle(
             result, k, inputs, labels, learning_rate, 200, keys[k], train_rows=train_mask[k].nonzero().view(-1),
             batch_size=12, shuffle=shuffle,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torch.utils.data import DataLoader, Sampler, TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 
 import dudl
 from dudl.core import data, engine, models, seeding, splits
@@ -20,23 +20,6 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-class OnePermutationPerEpoch(Sampler):
-    """The engine's documented batch order: one ``torch.randperm(n, generator)`` per epoch.
-
-    (``RandomSampler`` draws a second, unused permutation at the end of every epoch, so a plain
-    ``DataLoader(shuffle=True, generator=g)`` matches the engine only in its first epoch.)
-    """
-
-    def __init__(self, n_rows: int, generator: torch.Generator) -> None:
-        self.n_rows, self.generator = n_rows, generator
-
-    def __iter__(self):
-        return iter(torch.randperm(self.n_rows, generator=self.generator).tolist())
-
-    def __len__(self) -> int:
-        return self.n_rows
 
 
 OVERFIT_IDS = ("overfit.manual", "overfit.sklearn", "overfit.dataloader", "overfit.train-dev-test",
@@ -139,8 +122,8 @@ def test_dataloader_toy_facts_and_batches() -> None:
 
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_dataloader_matches_a_course_loop_over_a_real_dataloader(shuffle: bool) -> None:
-    """The engine's mini-batches equal a DataLoader over the model's train_test_split rows, batch order
-    drawn from the model's generator (after its weights), in both shuffle modes."""
+    """The engine's mini-batches equal a real DataLoader(shuffle=..., generator=g) over the model's
+    train_test_split rows, g being the model's generator after its weights, in both shuffle modes."""
     epochs = 3
     result = dudl.run("overfit.dataloader", epochs=epochs, shuffle=shuffle, seed=2).metrics
     features, labels = (torch.from_numpy(a) for a in data.iris())
@@ -154,8 +137,7 @@ def test_dataloader_matches_a_course_loop_over_a_real_dataloader(shuffle: bool) 
                                                                        strict=True)
                            for name, tensor in zip(("weight", "bias"), pair, strict=True)})
     train_set = TensorDataset(features[train], labels[train])
-    sampler = OnePermutationPerEpoch(len(train_set), generator) if shuffle else None
-    loader = DataLoader(train_set, batch_size=12, sampler=sampler)
+    loader = DataLoader(train_set, batch_size=12, shuffle=shuffle, generator=generator)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     lossfun = torch.nn.CrossEntropyLoss()
     losses, test_accuracy = [], []

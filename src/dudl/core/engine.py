@@ -441,8 +441,9 @@ def train(
     epochs: full passes over the training rows.
     keys: [M] each model's SeedSequence (stream 1 cell key, or stream 2 for a demo). A CPU
         torch.Generator seeded from it draws the initial weights exactly as ``nn.Linear`` does (layer
-        by layer: weight, then bias), then, in mini-batch mode, each epoch's batch order
-        (``torch.randperm(n_train, generator=g)``, like the model's own ``DataLoader(shuffle=True)``).
+        by layer: weight, then bias), then, in mini-batch mode, each epoch's batch order exactly as the
+        model's own ``DataLoader(train_set, batch_size, shuffle=True, generator=g)`` draws it
+        (:func:`dataloader_permutation`).
         So model k gets the same weights and batches alone or batched with others.
     initial_weights: [M] modules or state dicts (Sequential naming) to start from instead of the drawn
         weights (the draw still happens, so the batch order is unchanged).
@@ -581,6 +582,19 @@ def train(
             records[name][group.indices] = values
         groups.append(group)
     return TrainResult(architectures=architectures, outputs=outputs, groups=groups, **records)
+
+
+def dataloader_permutation(n_rows: int, generator: torch.Generator) -> torch.Tensor:
+    """[n_rows] one epoch's row order of ``DataLoader(..., shuffle=True, generator=generator)``.
+
+    Draws what that DataLoader draws per epoch, in its order: the iterator's base seed (one int64), the
+    RandomSampler's permutation, and the spare permutation RandomSampler draws for the remainder
+    (``num_samples % n`` = 0 rows). So the generator stays in step with a real DataLoader epoch after epoch.
+    """
+    torch.empty((), dtype=torch.int64).random_(generator=generator)
+    order = torch.randperm(n_rows, generator=generator)
+    torch.randperm(n_rows, generator=generator)
+    return order
 
 
 def _initial_group_weights(
@@ -819,7 +833,7 @@ def _batch_plan(
         train_rows = train_mask[position].nonzero().view(-1)
         n_train = len(train_rows)
         if shuffle:
-            train_rows = train_rows[torch.randperm(n_train, generator=generators[position])]
+            train_rows = train_rows[dataloader_permutation(n_train, generators[position])]
         rows[position, :n_train] = train_rows
         sizes = torch.full((n_train,), float(batch_size))
         last = n_train % batch_size
@@ -892,8 +906,12 @@ def predicted_labels(outputs: torch.Tensor, architecture: Architecture) -> torch
 def accuracy(
     outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """[M] accuracy in % (B7) over the rows in ``mask`` [M, N] (all rows if None); NaN for an empty mask."""
+    """[M] float64 accuracy in % (B7) over the rows in ``mask`` [M, N] (all rows if None); NaN for an empty mask.
+
+    Counted exactly (correct rows / rows, in float64), so 117 of 120 is 97.5, not 97.50001.
+    """
     outputs = torch.as_tensor(outputs).to(torch.float32)
     targets = _eval_targets(targets, outputs, architecture)
-    weights = _row_weights(_eval_mask(mask, outputs))
-    return 100 * _masked_mean(_row_correct(outputs, targets, architecture), weights)
+    mask = _eval_mask(mask, outputs)
+    correct = (_row_correct(outputs, targets, architecture).bool() & mask).sum(-1)
+    return 100 * correct.to(torch.float64) / mask.sum(-1).to(torch.float64)

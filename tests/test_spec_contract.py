@@ -1,0 +1,112 @@
+"""The specification is the contract: every experiment has exactly the spec's parameters (with the spec's
+defaults where they are plain values) and returns every metric the spec names, with a reps axis where the
+spec's shape starts with ``reps``. Parsed from ../shared/spec/experiments.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dudl
+from dudl import registry
+from dudl.params import is_shorthand, parse_shorthand
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "experiments.md"
+if not SPEC.exists():
+    pytest.skip(f"the specification is not beside the checkout ({SPEC})", allow_module_level=True)
+
+
+def spec_tables() -> dict[str, dict[str, list[tuple[list[str], str]]]]:
+    """id -> {"parameter": [(names, default/shape cell)], "metric": [...]} from the spec's tables."""
+    tables: dict[str, dict[str, list[tuple[list[str], str]]]] = {}
+    current, kind = None, None
+    for line in SPEC.read_text().splitlines():
+        heading = re.match(r"^### ([a-z]+\.[a-z0-9-]+)$", line)
+        if heading:
+            current, kind = heading.group(1), None
+            tables[current] = {"parameter": [], "metric": []}
+            continue
+        header = re.match(r"^\| (parameter|metric) \|", line)
+        if current and header:
+            kind = header.group(1)
+            continue
+        if current and kind and line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            if set(cells[0]) <= {"-"}:
+                continue
+            tables[current][kind].append((re.findall(r"`([a-z_0-9]+)`", cells[0]), cells[1]))
+        elif not line.startswith("|"):
+            kind = None
+    return tables
+
+
+TABLES = spec_tables()
+
+
+def test_every_spec_experiment_is_registered() -> None:
+    assert sorted(TABLES) == sorted(dudl.experiments())
+
+
+@pytest.mark.parametrize("experiment_id", dudl.experiments())
+def test_parameters_and_plain_defaults_match_the_spec(experiment_id: str) -> None:
+    fields = {f.name: f for f in dataclasses.fields(registry.entry(experiment_id).load().Params)}
+    spec_names = [name for names, _ in TABLES[experiment_id]["parameter"] for name in names]
+    assert list(fields) == spec_names
+    for names, default in TABLES[experiment_id]["parameter"]:
+        values = [v.strip().strip("`") for v in re.findall(r"`[^`]*`|[^,]+", default)] if len(names) > 1 \
+            else [default.strip("`")]
+        if len(values) != len(names):
+            continue  # e.g. a list default written with commas for one name
+        for name, text in zip(names, values, strict=True):
+            expected = parse_spec_default(text)
+            if expected is not PROSE:
+                assert same(fields[name].default, expected), (name, fields[name].default, expected)
+
+
+def same(actual: object, expected: object) -> bool:
+    """Equal, with numbers compared to float rounding and tuples against lists."""
+    if isinstance(expected, list | tuple):
+        return isinstance(actual, list | tuple) and len(actual) == len(expected) and all(
+            same(a, e) for a, e in zip(actual, expected, strict=True))
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        return isinstance(actual, int | float) and not isinstance(actual, bool) and np.isclose(actual, expected)
+    return actual == expected
+
+
+PROSE = object()
+
+
+def parse_spec_default(text: str) -> object:
+    """A spec default as a value, or PROSE where it is not one (e.g. '−2π (floats, np.pi)')."""
+    if is_shorthand(text):
+        return parse_shorthand(text)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return PROSE
+
+
+def cheap_overrides(experiment_id: str) -> dict[str, object]:
+    names = {f.name for f in dataclasses.fields(registry.entry(experiment_id).load().Params)}
+    overrides: dict[str, object] = {name: 5 for name in ("epochs", "meta_epochs", "demo_epochs") if name in names}
+    if "reps" in names:
+        overrides["reps"] = 2
+    if experiment_id == "ann.breadth-vs-depth":
+        overrides["n_units"] = [4, 7]
+    return overrides
+
+
+@pytest.mark.parametrize("experiment_id", dudl.experiments())
+def test_every_spec_metric_is_returned_with_its_reps_axis(experiment_id: str) -> None:
+    result = dudl.run(experiment_id, **cheap_overrides(experiment_id))
+    for names, shape in TABLES[experiment_id]["metric"]:
+        for name in names:
+            assert name in result.metrics, f"{experiment_id} lacks metric {name!r}"
+            value = result.metrics[name]
+            if shape.startswith("[reps") and value is not None:
+                assert len(value) == 2, f"{experiment_id}.{name} has no reps axis of 2"

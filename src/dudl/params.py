@@ -42,24 +42,17 @@ def param(
 
     Bounds apply to a number, and to every number inside a sequence (a sweep axis).
     """
-    return _field(default, doc, None, gt=gt, ge=ge, lt=lt, le=le)
+    return dataclasses.field(default=default, metadata={"doc": doc, "shown": None, "gt": gt, "ge": ge, "lt": lt,
+                                                        "le": le})
 
 
-def sweep(
-    shorthand: str,
-    doc: str,
-    *,
-    gt: float | None = None,
-    ge: float | None = None,
-    lt: float | None = None,
-    le: float | None = None,
-) -> Any:
-    """A sweep-axis field whose default is written as the course writes it, e.g. ``linspace(.001,.1,40)``."""
-    return _field(parse_shorthand(shorthand), doc, shorthand, gt=gt, ge=ge, lt=lt, le=le)
+def sweep(shorthand: str, doc: str, **bounds: float | None) -> Any:
+    """A sweep-axis field whose default is written as the course writes it, e.g. ``linspace(.001,.1,40)``.
 
-
-def _field(default: Any, doc: str, shown: str | None, **bounds: float | None) -> Any:
-    return dataclasses.field(default=default, metadata={"doc": doc, "shown": shown, **bounds})
+    ``bounds`` are :func:`param`'s (``gt``, ``ge``, ``lt``, ``le``).
+    """
+    field = param(parse_shorthand(shorthand), doc, **bounds)  # param's signature rejects any other keyword
+    return dataclasses.field(default=field.default, metadata={**field.metadata, "shown": shorthand})
 
 
 def seed_param() -> Any:

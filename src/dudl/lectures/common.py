@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dudl.params import ParamError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -23,6 +25,12 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 4
     fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True)
     return fig, axes
+
+
+def check_distinct(name: str, values: Sequence[Any], item: str) -> None:
+    """Raise ParamError if the axis parameter ``name`` lists an ``item`` twice."""
+    if len(set(values)) != len(values):
+        raise ParamError(f"parameter {name!r} must not repeat a {item}, got {list(values)}")
 
 
 def plot_spread(ax: Axes, x: np.ndarray, values: np.ndarray, fmt: str = "s-", label: str | None = None,

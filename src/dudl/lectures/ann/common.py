@@ -46,6 +46,11 @@ def qwerties_for_reps(seed: int, reps: int, centers: Sequence[Sequence[float]], 
     return data, labels
 
 
+def rep0_qwerties(params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Repetition 0's qwerties, regenerated from a Result's params (the data stream is deterministic)."""
+    return qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"], params["blur"])
+
+
 def binary_targets(labels: torch.Tensor) -> torch.Tensor:
     """Class labels [..., N] (0/1) -> the BCE targets float32 [..., N, 1]."""
     return labels.to(torch.float32).unsqueeze(-1)

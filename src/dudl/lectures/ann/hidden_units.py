@@ -16,7 +16,7 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.ann.iris import iris_head_lines, tensor_lines
+from dudl.lectures.ann.iris import IRIS_HEAD_OUTPUT, iris_head_lines, tensor_lines
 from dudl.lectures.common import figure, plot_spread, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
@@ -26,13 +26,7 @@ if TYPE_CHECKING:
 
     from dudl.result import Result
 
-COURSE_OUTPUT = """\
-   sepal_length  sepal_width  petal_length  petal_width species
-0           5.1          3.5           1.4          0.2  setosa
-1           4.9          3.0           1.4          0.2  setosa
-2           4.7          3.2           1.3          0.2  setosa
-3           4.6          3.1           1.5          0.2  setosa
-4           5.0          3.6           1.4          0.2  setosa
+COURSE_OUTPUT = IRIS_HEAD_OUTPUT + """\
 (then the labels tensor: 50 zeros, 50 ones, 50 twos)"""
 
 NOTES = ("The course plots ax.plot(accuracies), so its x-axis is the index (n - 1); dudl plots against the "

@@ -24,13 +24,16 @@ if TYPE_CHECKING:
 
     from dudl.result import Result
 
-COURSE_OUTPUT = """\
+IRIS_HEAD_OUTPUT = """\
    sepal_length  sepal_width  petal_length  petal_width species
 0           5.1          3.5           1.4          0.2  setosa
 1           4.9          3.0           1.4          0.2  setosa
 2           4.7          3.2           1.3          0.2  setosa
 3           4.6          3.1           1.5          0.2  setosa
 4           5.0          3.6           1.4          0.2  setosa
+"""  # the course's print(iris.head()), shared with ann.hidden-units
+
+COURSE_OUTPUT = IRIS_HEAD_OUTPUT + """\
 (the labels tensor: 50 zeros, 50 ones, 50 twos; then torch.argmax(yHat,axis=1): 150 predicted labels)
 Final accuracy: 98%
 (torch.sum(sm(yHat),axis=1): 150 values 1.0000)"""

@@ -17,9 +17,9 @@ from sklearn.linear_model import LogisticRegression
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.common import figure, plot_spread, summary_line
-from dudl.params import ParamError, param, reps_param, seed_param, sweep
+from dudl.lectures.common import check_distinct, figure, plot_spread, summary_line
 from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param, sweep
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -53,8 +53,7 @@ class Params(BaseParams):
 
     def check(self) -> None:
         common.check_centers(self.centers, 2)
-        if len(set(self.models)) != len(self.models):
-            raise ParamError(f"parameter 'models' must not repeat a variant, got {list(self.models)}")
+        check_distinct("models", self.models, "variant")
 
 
 def collapse(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -154,8 +153,7 @@ def figures(result: Result) -> dict[str, Figure]:
         ax.set_ylabel("Loss")
         ax.set_title(f"Losses by learning rate ({name})")
 
-    data, labels = common.qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"],
-                                           params["blur"])
+    data, labels = common.rep0_qwerties(params)
     boundary_fig, ax = figure()
     common.plot_classes(ax, data, labels)
     if "demo_collapsed_weights" in metrics:

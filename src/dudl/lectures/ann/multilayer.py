@@ -73,16 +73,10 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
-def rep0_data(result: Result) -> tuple[np.ndarray, np.ndarray]:
-    """Repetition 0's qwerties, regenerated from the Result's params."""
-    p = result.params
-    return common.qwerties_for_rep(p["seed"], 0, p["centers"], p["n_per_cluster"], p["blur"])
-
-
 def figures(result: Result) -> dict[str, Figure]:
     """``data`` (rep 0), ``demo_losses`` and ``sweep`` (accuracy: mean over reps, reps faint; rep 0's losses)."""
     metrics = result.metrics
-    data, labels = rep0_data(result)
+    data, labels = common.rep0_qwerties(result.params)
     return {
         "data": common.data_figure(data, labels),
         "demo_losses": common.demo_losses_figure(metrics["demo_losses"]),

@@ -80,16 +80,10 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
-def rep0_data(result: Result) -> tuple[np.ndarray, np.ndarray]:
-    """Repetition 0's qwerties, regenerated from the Result's params (the data stream is deterministic)."""
-    p = result.params
-    return common.qwerties_for_rep(p["seed"], 0, p["centers"], p["n_per_cluster"], p["blur"])
-
-
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses``, ``predictions`` (repetition 0) and ``decision_surface``."""
     metrics = result.metrics
-    data, labels = rep0_data(result)
+    data, labels = common.rep0_qwerties(result.params)
     accuracy = float(np.asarray(metrics["accuracy"], dtype=float)[0])
     return {
         "data": common.data_figure(data, labels),

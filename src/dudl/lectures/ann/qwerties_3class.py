@@ -93,8 +93,7 @@ def printed(result: Result) -> list[str]:
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``training``, ``outputs`` (softmax per stimulus) and ``decision_surface`` (repetition 0)."""
     params, metrics = result.params, result.metrics
-    data, labels = common.qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"],
-                                           params["blur"])
+    data, labels = common.rep0_qwerties(params)
     probabilities = np.asarray(metrics["probabilities"], dtype=float)[0]
     return {
         "data": common.data_figure(data, labels),

@@ -10,25 +10,22 @@ identical data), so their losses agree to the last bit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.common import figure, summary_line
-from dudl.params import ParamError, param, reps_param, seed_param, sweep
+from dudl.lectures.ann.seq_vs_class import DEFINITIONS, Definition, shown_definition
+from dudl.lectures.common import check_distinct, figure, summary_line
 from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param, sweep
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from dudl.result import Result
-
-Definition = Literal["sequential", "class"]
-DEFINITIONS: tuple[Definition, ...] = ("sequential", "class")
-COURSE_DEFINITION = "class"  # the challenge's notebook trains the class
 
 COURSE_OUTPUT = """\
 Final accuracy: 98.5%
@@ -59,8 +56,7 @@ class Params(BaseParams):
 
     def check(self) -> None:
         common.check_centers(self.centers, 2)
-        if len(set(self.definitions)) != len(self.definitions):
-            raise ParamError(f"parameter 'definitions' must not repeat a definition, got {list(self.definitions)}")
+        check_distinct("definitions", self.definitions, "definition")
 
 
 def variant_index(params: Params, definition: str) -> int | None:
@@ -129,7 +125,7 @@ def printed(result: Result) -> list[str]:
     demo_accuracy = np.asarray(metrics["demo_accuracy"], dtype=float)
     success = np.asarray(metrics["success_fraction"], dtype=float)  # [reps, n_defs]
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
-    first = definitions.index(COURSE_DEFINITION) if COURSE_DEFINITION in definitions else 0
+    first = shown_definition(definitions)  # the class: the challenge's notebook trains it
     order = [first] + [d for d in range(len(definitions)) if d != first]
     lines = [f"Final accuracy: {demo_accuracy[first]:g}%", common.tensor_text(success[0, first])]
     for d in order[1:]:
@@ -150,8 +146,7 @@ def figures(result: Result) -> dict[str, Figure]:
     definition, mean over reps; the loss curves of repetition 0's class models, as the course shows)."""
     params, metrics = result.params, result.metrics
     definitions = list(metrics["definitions"])
-    data, labels = common.qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"],
-                                           params["blur"])
+    data, labels = common.rep0_qwerties(params)
     demo_losses = np.asarray(metrics["demo_losses"], dtype=float)
     fig_demo, ax = figure()
     for d, name in enumerate(definitions):  # paired curves coincide: draw the later ones dashed
@@ -160,7 +155,7 @@ def figures(result: Result) -> dict[str, Figure]:
     ax.set_ylabel("Loss")
     ax.legend()
     accuracy = np.asarray(metrics["accuracy"], dtype=float)  # [reps, n_defs, n_rates]
-    shown = definitions.index(COURSE_DEFINITION) if COURSE_DEFINITION in definitions else 0
+    shown = shown_definition(definitions)
     losses = np.asarray(metrics["losses"], dtype=float)[0, shown]  # repetition 0's curves: [n_rates, epochs]
     return {
         "data": common.data_figure(data, labels),

@@ -17,9 +17,9 @@ import torch
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
 from dudl.lectures.ann.qwerties import misclassified_rows
-from dudl.lectures.common import figure, summary_line
-from dudl.params import ParamError, param, reps_param, seed_param
+from dudl.lectures.common import check_distinct, figure, plot_spread, summary_line
 from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -57,8 +57,7 @@ class Params(BaseParams):
 
     def check(self) -> None:
         common.check_centers(self.centers, 2)
-        if len(set(self.definitions)) != len(self.definitions):
-            raise ParamError(f"parameter 'definitions' must not repeat a definition, got {list(self.definitions)}")
+        check_distinct("definitions", self.definitions, "definition")
 
 
 def build(definition: Definition, key: np.random.SeedSequence) -> nn.Module:
@@ -110,17 +109,13 @@ def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses`` (one line per definition; mean over reps, reps faint) and ``predictions``."""
     metrics, params = result.metrics, result.params
     names = list(metrics["definitions"])
-    data, labels = common.qwerties_for_rep(params["seed"], 0, params["centers"], params["n_per_cluster"],
-                                           params["blur"])
+    data, labels = common.rep0_qwerties(params)
     losses = np.asarray(metrics["losses"], dtype=float)
     loss_fig, ax = figure()
+    epochs = np.arange(losses.shape[-1])
     styles = ("-", "--")
     for d, name in enumerate(names):
-        curves = losses[:, d]
-        if len(curves) > 1:
-            for row in curves:
-                ax.plot(row, color=f"C{d}", alpha=min(0.5, 3.0 / len(curves)), linewidth=0.8)
-        ax.plot(np.nanmean(curves, axis=0), styles[d % 2], color=f"C{d}", linewidth=2, label=name)
+        plot_spread(ax, epochs, losses[:, d], fmt=styles[d % 2], label=name, color=f"C{d}", linewidth=2)
     ax.legend()
     ax.set_xlabel("Epoch")
     ax.set_ylabel("Loss")

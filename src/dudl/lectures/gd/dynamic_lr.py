@@ -17,10 +17,10 @@ import numpy as np
 from dudl.core import seeding
 from dudl.core.descent import descend, diverged
 from dudl.core.surfaces import QUADRATIC
-from dudl.lectures.common import figure
+from dudl.lectures.common import check_distinct, figure
 from dudl.lectures.gd.one_d import check_finite, check_grid
-from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -54,8 +54,7 @@ class Params(BaseParams):
     def check(self) -> None:
         check_grid(self.x_min, self.x_max)
         check_finite("start", self.start)
-        if len(set(self.schedules)) != len(self.schedules):
-            raise ParamError(f"parameter 'schedules' must not repeat a schedule, got {list(self.schedules)}")
+        check_distinct("schedules", self.schedules, "schedule")
 
 
 def starts_of(params: Params, grid: np.ndarray) -> np.ndarray:

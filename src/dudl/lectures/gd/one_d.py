@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import seeding
-from dudl.core.descent import descend, diverged
+from dudl.core.descent import Descent, descend, diverged
 from dudl.core.surfaces import QUADRATIC, Curve
 from dudl.lectures.common import figure, summary_line
 from dudl.params import ParamError, param, reps_param, seed_param
@@ -77,15 +77,19 @@ def run(params: Params) -> dict[str, Any]:
     grid = np.linspace(params.x_min, params.x_max, params.n_grid)
     starts = random_starts(params.seed, params.reps, grid, params.start)
     descent = descend(QUADRATIC.df, starts, params.learning_rate, params.epochs, grad_threshold=params.grad_threshold)
+    return {**descent_metrics(QUADRATIC, starts, descent), "n_iterations": descent.n_iterations}
+
+
+def descent_metrics(curve: Curve, starts: np.ndarray, descent: Descent) -> dict[str, Any]:
+    """The 1-D lectures' metrics of a descent on ``curve``: starts, records, final minimum and f there."""
     with np.errstate(all="ignore"):
-        final_value = QUADRATIC.f(descent.final)
+        final_value = curve.f(descent.final)
     return {
         "start": starts,
         "trajectory": descent.trajectory,
         "gradients": descent.gradients,
         "final_minimum": descent.final,
         "final_value": final_value,
-        "n_iterations": descent.n_iterations,
     }
 
 

@@ -19,6 +19,7 @@ from dudl.lectures.common import summary_line
 from dudl.lectures.gd.one_d import (
     check_finite,
     check_grid,
+    descent_metrics,
     divergence_lines,
     function_figure,
     print_final,
@@ -61,15 +62,7 @@ def run(params: Params) -> dict[str, Any]:
     grid = np.linspace(params.x_min, params.x_max, params.n_grid)
     starts = random_starts(params.seed, params.reps, grid, params.start)
     descent = descend(BUMPY.df, starts, params.learning_rate, params.epochs)
-    with np.errstate(all="ignore"):
-        final_value = BUMPY.f(descent.final)
-    return {
-        "start": starts,
-        "trajectory": descent.trajectory,
-        "gradients": descent.gradients,
-        "final_minimum": descent.final,
-        "final_value": final_value,
-    }
+    return descent_metrics(BUMPY, starts, descent)
 
 
 def figures(result: Result) -> dict[str, Figure]:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-# With pytest-xdist, each worker (and each CLI subprocess it starts) gets one thread: two workers with two
-# torch threads each would oversubscribe the 2 cores of CI and make every test many times slower.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+# One torch thread per test process (and per CLI subprocess it starts), read when torch is imported: the
+# test models are small, and two pytest-xdist workers with two threads each would oversubscribe the 2 cores
+# of CI and make every test many times slower. The engine's results do not depend on the thread count.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 DUDL = str(Path(sys.executable).with_name("dudl"))
 

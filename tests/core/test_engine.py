@@ -375,13 +375,6 @@ def test_bad_arguments_raise() -> None:
               keys=[seeding.key(0, 1, 0)], record=("loss",))
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """The oracle loop runs one small model at a time: one thread avoids oversubscribing xdist workers."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.mark.parametrize(

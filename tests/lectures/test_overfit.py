@@ -12,16 +12,6 @@ from dudl.core import data, engine, models, seeding, splits
 from dudl.lectures.overfit import dataloader
 from dudl.result import Result
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One intra-op thread: these models are tiny, and two pytest workers share two cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 OVERFIT_IDS = ("overfit.manual", "overfit.sklearn", "overfit.dataloader", "overfit.train-dev-test",
                "overfit.regression", "overfit.kfold")
 

@@ -8,8 +8,8 @@ API CONTRACT (the experiments are written against it; keep it stable):
                 record=("losses",), device="cpu")
     out.losses            # torch.Tensor [M, epochs] float32 (CPU), or None if not recorded
     out.outputs           # [M, N, out] final outputs on ALL rows, after training (one extra forward)
-    final_loss(out, targets)            # [M] loss after training (on all rows, or a mask)
-    accuracy(out.outputs, targets, arch)  # [M] accuracy in % (B7), over all rows or a mask
+    loss_values(out.outputs, targets, arch)  # [M] loss after training, over all rows or a mask
+    accuracy(out.outputs, targets, arch)     # [M] accuracy in % (B7), over all rows or a mask
 """
 
 from __future__ import annotations
@@ -889,13 +889,6 @@ def loss_values(
     targets = _eval_targets(targets, outputs, architecture)
     weights = _row_weights(_eval_mask(mask, outputs))
     return _masked_mean(_row_losses(outputs, targets, architecture.loss), weights)
-
-
-def final_loss(
-    result: TrainResult, targets: torch.Tensor, mask: torch.Tensor | None = None
-) -> torch.Tensor:
-    """[M] loss of the trained models (``result.outputs``) over the rows in ``mask`` (all rows if None)."""
-    return loss_values(result.outputs, targets, result.architectures[0], mask)
 
 
 def predicted_labels(outputs: torch.Tensor, architecture: Architecture) -> torch.Tensor:

@@ -307,17 +307,18 @@ def _normalise_targets(
         targets = targets.to(torch.int64)
         if targets.dim() == 1:
             return targets.unsqueeze(0)
-        if targets.dim() == 2 and targets.shape[0] == n_models:
+        if targets.dim() == 2 and targets.shape[0] in (1, n_models):
             return targets
-        raise ValueError(f"cross-entropy targets must be [N] or [M, N] int64 labels, got {tuple(targets.shape)}")
+        shape = tuple(targets.shape)
+        raise ValueError(f"cross-entropy targets must be [N], [1, N] or [M, N] int64 labels, got {shape}")
     targets = targets.to(torch.float32)
     if targets.dim() == 1:
         targets = targets.view(1, -1, 1)
     elif targets.dim() == 2:
         if targets.shape == (n_rows, n_out):
             targets = targets.unsqueeze(0)
-        elif targets.shape == (n_models, n_rows) and n_out == 1:
-            targets = targets.unsqueeze(-1)
+        elif targets.shape[0] in (1, n_models) and targets.shape[1] == n_rows and n_out == 1:
+            targets = targets.unsqueeze(-1)  # [1 or M, N] labels of one output unit
         else:
             raise ValueError(f"targets of shape {tuple(targets.shape)} fit neither [N, out] nor [M, N]")
     if targets.dim() != 3 or targets.shape[-1] != n_out or targets.shape[-2] != n_rows:

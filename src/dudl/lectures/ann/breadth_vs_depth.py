@@ -82,7 +82,7 @@ def _demo(params: Params, inputs: torch.Tensor, targets: torch.Tensor, device: s
                            initial_weights=[models.sequential_state(architecture, model)], record=(),
                            device=device)
     return {
-        "demo_accuracy": float(common.accuracy_percent(trained.outputs, targets.unsqueeze(0), architecture)[0]),
+        "demo_accuracy": float(engine.accuracy(trained.outputs, targets, architecture).numpy()[0]),
         "demo_n_params": models.n_trainable(model),
         "demo_untrained_output_shape": np.array(untrained_output.shape, dtype=np.int64),
         "demo_untrained_output": untrained_output.numpy().astype(float),
@@ -101,7 +101,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
                            epochs=params.epochs, keys=[seeding.key(params.seed, seeding.MODEL, *c) for c in cells],
                            record=(), device=device)
     shape = (params.reps, len(depths), len(widths))
-    accuracy = common.accuracy_percent(trained.outputs, targets.unsqueeze(0), architectures[0]).reshape(shape)
+    accuracy = engine.accuracy(trained.outputs, targets, architectures[0]).numpy().reshape(shape)
     final_loss = engine.loss_values(trained.outputs, targets, architectures[0]).numpy().astype(float)
     n_params = np.array([[count_params(n, depth) for n in widths] for depth in depths], dtype=np.int64)
     return {

@@ -66,13 +66,6 @@ def check_centers(centers: Sequence[Sequence[float]], n_classes: int | None = No
         raise ParamError("parameter 'centers' must hold at least 2 [x, y] centres (one per class)")
 
 
-def accuracy_percent(outputs: torch.Tensor, labels: torch.Tensor, architecture: engine.Architecture) -> np.ndarray:
-    """B7 accuracy (%) of each model, exact in float64 (100 * correct / N): outputs [M, N, out], labels [M or
-    1, N] (int class labels) -> [M]."""
-    correct = engine.predicted_labels(outputs, architecture) == labels.to(torch.int64)
-    return 100.0 * correct.numpy().sum(axis=-1) / correct.shape[-1]
-
-
 def chance_failed(accuracy: Any, n_classes: int = 2) -> np.ndarray:
     """Which runs failed: accuracy (%) at or below chance level (100 / n_classes), bool like ``accuracy``."""
     return np.asarray(accuracy, dtype=float) <= 100.0 / n_classes + 1e-6

@@ -54,7 +54,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
                            epochs=params.epochs, keys=keys, record=("losses",), device=device)
     shape = (params.reps, len(widths))
     any_architecture = architectures[0]  # every width has the same loss and 3 outputs
-    accuracy = common.accuracy_percent(trained.outputs, targets.unsqueeze(0), any_architecture)
+    accuracy = engine.accuracy(trained.outputs, targets, any_architecture).numpy()
     final_loss = engine.loss_values(trained.outputs, targets, any_architecture)
     return {
         "n_hidden": np.asarray(widths, dtype=np.int64),

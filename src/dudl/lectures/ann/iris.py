@@ -65,7 +65,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         "losses": trained.losses.numpy().astype(float),
         "accuracy_by_epoch": trained.accuracy.numpy().astype(float),
         "final_loss": engine.loss_values(trained.outputs, targets, architecture).numpy().astype(float),
-        "accuracy": common.accuracy_percent(trained.outputs, targets.unsqueeze(0), architecture),
+        "accuracy": engine.accuracy(trained.outputs, targets, architecture).numpy(),
         "class_accuracy": class_accuracy(predicted, labels, 3),
         "confusion_matrix": confusion_matrix(predicted, labels, 3),
         "predicted_labels": predicted.astype(np.int64),

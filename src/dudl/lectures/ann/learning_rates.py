@@ -70,7 +70,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     targets = common.binary_targets(labels[0])
     out = engine.train(architecture, data[0], targets, learning_rates=rates, epochs=params.epochs, keys=keys,
                        record=("losses",), device=device)
-    accuracy = common.accuracy_percent(out.outputs, labels, architecture)
+    accuracy = engine.accuracy(out.outputs, labels, architecture).numpy()
     final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
     metrics: dict[str, Any] = {
         "learning_rates": learning_rates,
@@ -101,7 +101,7 @@ def meta_experiment(params: Params, architecture: engine.Architecture, data: tor
     targets = common.binary_targets(labels)
     out = engine.train(architecture, data, targets, learning_rates=rates, epochs=params.meta_epochs, keys=keys,
                        record=(), device=device)
-    accuracy = common.accuracy_percent(out.outputs, labels, architecture).reshape(params.reps, n_rates)
+    accuracy = engine.accuracy(out.outputs, labels, architecture).numpy().reshape(params.reps, n_rates)
     final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
     return {
         "accuracy": accuracy,

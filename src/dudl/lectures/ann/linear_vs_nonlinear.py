@@ -85,7 +85,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
                        record=("losses",), device=device)
 
     per_variant = 1 + reps * n_rates  # the demo, then the sweep cells
-    accuracy = common.accuracy_percent(out.outputs, model_labels, architectures[0]).reshape(n_models, per_variant)
+    accuracy = engine.accuracy(out.outputs, model_labels, architectures[0]).numpy().reshape(n_models, per_variant)
     final_loss = engine.loss_values(out.outputs, targets, architectures[0]).numpy().astype(np.float64)
     final_loss = final_loss.reshape(n_models, per_variant)
     losses = out.losses.numpy().reshape(n_models, per_variant, params.epochs)

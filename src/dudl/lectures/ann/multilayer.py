@@ -58,7 +58,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     rates = [params.demo_learning_rate, *np.tile(learning_rates, params.reps)]
     out = engine.train(architecture, model_data, targets, learning_rates=rates, epochs=params.epochs, keys=keys,
                        record=("losses",), device=device)
-    accuracy = common.accuracy_percent(out.outputs, model_labels, architecture)
+    accuracy = engine.accuracy(out.outputs, model_labels, architecture).numpy()
     final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
     sweep_accuracy = accuracy[1:].reshape(params.reps, n_rates)
     return {

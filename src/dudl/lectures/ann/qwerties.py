@@ -74,7 +74,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     return {
         "losses": out.losses.numpy(),
         "final_loss": engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64),
-        "accuracy": common.accuracy_percent(out.outputs, labels, architecture),
+        "accuracy": engine.accuracy(out.outputs, labels, architecture).numpy(),
         "misclassified": misclassified_rows(out.outputs, labels, architecture),
         **common.decision_surface(out.module(0), architecture, data[0].numpy()),
     }

@@ -68,7 +68,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         "losses": trained.losses.numpy().astype(float),
         "accuracy_by_epoch": trained.accuracy.numpy().astype(float),
         "final_loss": engine.loss_values(outputs, labels, architecture).numpy().astype(float),
-        "accuracy": common.accuracy_percent(outputs, labels, architecture),
+        "accuracy": engine.accuracy(outputs, labels, architecture).numpy(),
         "class_accuracy": class_accuracy(predicted, labels_np, 3),
         "probabilities": probabilities.numpy().astype(float),
         **common.decision_surface(trained.module(0), architecture, data[0].numpy()),

@@ -95,7 +95,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
                            epochs=params.epochs, keys=keys, initial_weights=initial, record=("losses",),
                            device=device)
     per_definition = 1 + reps * n_rates
-    accuracy = common.accuracy_percent(trained.outputs, model_labels, architecture).reshape(n_defs, per_definition)
+    accuracy = engine.accuracy(trained.outputs, model_labels, architecture).numpy().reshape(n_defs, per_definition)
     final_loss = engine.loss_values(trained.outputs, targets, architecture).numpy().astype(float)
     final_loss = final_loss.reshape(n_defs, per_definition)
     losses = trained.losses.numpy().astype(float).reshape(n_defs, per_definition, params.epochs)

@@ -82,7 +82,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     out = engine.train(architecture, model_data, targets, learning_rates=[params.learning_rate] * len(cells),
                        epochs=params.epochs, keys=keys, initial_weights=modules, record=("losses",), device=device)
     losses = out.losses.numpy().reshape(reps, n_definitions, params.epochs)
-    accuracy = common.accuracy_percent(out.outputs, model_labels, architecture).reshape(reps, n_definitions)
+    accuracy = engine.accuracy(out.outputs, model_labels, architecture).numpy().reshape(reps, n_definitions)
     final_loss = engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64)
     metrics: dict[str, Any] = {
         "definitions": list(params.definitions),

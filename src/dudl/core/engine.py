@@ -23,7 +23,6 @@ from typing import Literal
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from dudl.core import _kernels, seeding
 from dudl.core._kernels import StackedNet
@@ -248,26 +247,7 @@ def _weights_from(
 
 
 # ---------------------------------------------------------------------------------------------------------
-# losses and accuracy (shared by the trainer and the evaluation helpers)
-
-
-def _row_losses(outputs: torch.Tensor, targets: torch.Tensor, loss: str) -> torch.Tensor:
-    """[G, R] per-row loss (the torch loss with reduction='none', averaged over output units).
-
-    outputs [G, R, out]; targets [G or 1, R, out] float or [G or 1, R] int64.
-    """
-    if loss == "cross_entropy":
-        n_models, n_rows, n_classes = outputs.shape
-        labels = targets.expand(n_models, n_rows).reshape(-1)
-        return F.cross_entropy(outputs.reshape(-1, n_classes), labels, reduction="none").view(n_models, n_rows)
-    targets = targets.expand_as(outputs)
-    if loss == "mse":
-        per_unit = (outputs - targets) ** 2
-    elif loss == "bce":
-        per_unit = F.binary_cross_entropy(outputs, targets, reduction="none")
-    else:
-        per_unit = F.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
-    return per_unit.mean(-1)
+# the decision rule (shared by the trainer and the evaluation helpers)
 
 
 def _decision_threshold(architecture: Architecture) -> float:
@@ -275,16 +255,6 @@ def _decision_threshold(architecture: Architecture) -> float:
     if architecture.activations[-1] == "sigmoid" or architecture.loss == "bce":
         return 0.5
     return 0.0
-
-
-def _row_correct(outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture) -> torch.Tensor:
-    """[G, R] float32 1 where the predicted class equals the target (B7)."""
-    predicted = predicted_labels(outputs, architecture)
-    if targets.dtype == torch.int64 and targets.dim() == outputs.dim() - 1:
-        labels = targets
-    else:
-        labels = targets[..., 0]
-    return (predicted == labels).to(torch.float32)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -856,26 +826,25 @@ def _batch_plan(
 # evaluation helpers
 
 
-def _masked_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """[G] sum over rows of values [G, R] * weights [G, R] (weights are mask / count)."""
-    return (values * weights).sum(-1)
-
-
-def _row_weights(mask: torch.Tensor) -> torch.Tensor:
-    """float32 mask / rows in mask along the last axis (NaN where a model has no rows)."""
-    mask = mask.to(torch.float32)
-    return mask / mask.sum(-1, keepdim=True)
-
-
-def _eval_targets(targets: torch.Tensor, outputs: torch.Tensor, architecture: Architecture) -> torch.Tensor:
-    return _normalise_targets(targets, architecture, outputs.shape[0], outputs.shape[1]).to(outputs.device)
+def _eval_layout(
+    outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """outputs [M, N, out] -> the trainer's layout for ``_kernels.row_losses`` / ``row_correct``:
+    outputs [M, out, N] float32, targets [1 or M, out, N] (labels for cross-entropy) and labels [1 or M, N]."""
+    outputs = torch.as_tensor(outputs).to(torch.float32)
+    targets = _normalise_targets(targets, architecture, outputs.shape[0], outputs.shape[1]).to(outputs.device)
+    if architecture.loss == "cross_entropy":
+        return outputs.transpose(1, 2), targets, targets
+    return outputs.transpose(1, 2), targets.transpose(1, 2), targets[..., 0]
 
 
 def _eval_mask(mask: torch.Tensor | None, outputs: torch.Tensor) -> torch.Tensor:
+    """[M, N] bool rows to evaluate (all rows if None); outputs in the trainer's layout [M, out, N]."""
+    shape = (outputs.shape[0], outputs.shape[2])
     if mask is None:
-        return torch.ones(outputs.shape[:2], dtype=torch.bool, device=outputs.device)
+        return torch.ones(shape, dtype=torch.bool, device=outputs.device)
     mask = torch.as_tensor(mask).to(device=outputs.device, dtype=torch.bool)
-    return mask.expand(outputs.shape[:2])
+    return mask.expand(shape)
 
 
 def loss_values(
@@ -886,10 +855,10 @@ def loss_values(
     outputs [M, N, out] as :func:`train` returns them (after sigmoid / softmax where the architecture
     has them: with ``softmax_output`` cross-entropy applies log-softmax again, the course's quirk).
     """
-    outputs = torch.as_tensor(outputs).to(torch.float32)
-    targets = _eval_targets(targets, outputs, architecture)
-    weights = _row_weights(_eval_mask(mask, outputs))
-    return _masked_mean(_row_losses(outputs, targets, architecture.loss), weights)
+    outputs, targets, labels = _eval_layout(outputs, targets, architecture)
+    mask = _eval_mask(mask, outputs).to(torch.float32)
+    losses = _kernels.row_losses(outputs, targets, labels, architecture.loss)  # [M, N]
+    return (losses * mask).sum(-1) / mask.sum(-1)
 
 
 def predicted_labels(outputs: torch.Tensor, architecture: Architecture) -> torch.Tensor:
@@ -907,8 +876,7 @@ def accuracy(
 
     Counted exactly (correct rows / rows, in float64), so 117 of 120 is 97.5, not 97.50001.
     """
-    outputs = torch.as_tensor(outputs).to(torch.float32)
-    targets = _eval_targets(targets, outputs, architecture)
+    outputs, _, labels = _eval_layout(outputs, targets, architecture)
     mask = _eval_mask(mask, outputs)
-    correct = (_row_correct(outputs, targets, architecture).bool() & mask).sum(-1)
+    correct = (_kernels.row_correct(outputs, labels, _decision_threshold(architecture)).bool() & mask).sum(-1)
     return 100 * correct.to(torch.float64) / mask.sum(-1).to(torch.float64)

@@ -33,6 +33,16 @@ def check_distinct(name: str, values: Sequence[Any], item: str) -> None:
         raise ParamError(f"parameter {name!r} must not repeat a {item}, got {list(values)}")
 
 
+def train_test_accuracy_figure(train: np.ndarray, test: np.ndarray) -> Figure:
+    """The overfitting lectures' accuracy curves: train 'ro-' and test 'bs-' per epoch [epochs] each."""
+    fig, ax = figure()
+    ax.plot(np.asarray(train, dtype=float), "ro-", label="Train")
+    ax.plot(np.asarray(test, dtype=float), "bs-", label="Test")
+    ax.set(xlabel="Epochs", ylabel="Accuracy (%)")
+    ax.legend()
+    return fig
+
+
 def plot_spread(ax: Axes, x: np.ndarray, values: np.ndarray, fmt: str = "s-", label: str | None = None,
                 **style: Any) -> None:
     """Plot the mean over repetitions of ``values`` [reps, len(x)], each repetition drawn faintly behind it."""

@@ -140,9 +140,4 @@ def figures(result: Any) -> dict[str, Any]:
     """``accuracy``: train (mean batch accuracy) and test accuracy per epoch of repetition 0."""
     train = np.asarray(result.metrics["train_accuracy_by_epoch"], dtype=float)[0]
     test = np.asarray(result.metrics["test_accuracy_by_epoch"], dtype=float)[0]
-    fig, ax = common.figure()
-    ax.plot(train, "ro-", label="Train")
-    ax.plot(test, "bs-", label="Test")
-    ax.set(xlabel="Epochs", ylabel="Accuracy (%)")
-    ax.legend()
-    return {"accuracy": fig}
+    return {"accuracy": common.train_test_accuracy_figure(train, test)}

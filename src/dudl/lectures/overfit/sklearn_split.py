@@ -144,13 +144,8 @@ def printed(result: Any) -> list[str]:
 def figures(result: Any) -> dict[str, Any]:
     """``demo_accuracy`` (the demo's curves) and ``accuracy_heatmaps`` (mean over reps, proportion x epoch)."""
     metrics = result.metrics
-    demo_train = np.asarray(metrics["demo_train_accuracy_by_epoch"], dtype=float)
-    demo_test = np.asarray(metrics["demo_test_accuracy_by_epoch"], dtype=float)
-    fig_demo, ax = common.figure()
-    ax.plot(demo_train, "ro-", label="Train")
-    ax.plot(demo_test, "bs-", label="Test")
-    ax.set(xlabel="Epochs", ylabel="Accuracy (%)")
-    ax.legend()
+    fig_demo = common.train_test_accuracy_figure(metrics["demo_train_accuracy_by_epoch"],
+                                                 metrics["demo_test_accuracy_by_epoch"])
 
     proportions = np.asarray(metrics["train_proportions"], dtype=float)
     order = np.argsort(proportions)  # smallest proportion in the top row

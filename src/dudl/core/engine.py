@@ -686,22 +686,25 @@ def _train_group(
     group_records = {name: torch.full((epochs, n_models), math.nan, device=device) for name in RECORDS
                      if want[name]}
 
-    def masked_mean(values: torch.Tensor, rows: torch.Tensor | None, counts: torch.Tensor | None = None):
+    def masked_mean(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
         """[G] mean of values [G, R] over each model's rows (all rows if None)."""
         if rows is None:
             return values.mean(-1)
-        return (values * rows).sum(-1) / (rows.sum(-1) if counts is None else counts)
+        return (values * rows).sum(-1) / rows.sum(-1)
+
+    def record(model_outputs: torch.Tensor, rows: torch.Tensor | None, epoch: int, loss: str, accuracy: str) -> None:
+        """Epoch ``epoch``'s ``loss`` and ``accuracy`` records over ``rows`` [G, N], where they are wanted."""
+        if want[loss]:
+            losses = _kernels.row_losses(model_outputs, targets_t, labels, padded.loss)
+            group_records[loss][epoch] = masked_mean(losses, rows)
+        if want[accuracy]:
+            correct = _kernels.row_correct(model_outputs, labels, threshold)
+            group_records[accuracy][epoch] = 100 * masked_mean(correct, rows)
 
     def test_records(model_outputs: torch.Tensor, epoch: int) -> None:
-        if test_rows is None or not (want["test_losses"] or want["test_accuracy"]):
-            return
-        rows = test_rows[:, min(epoch, test_rows.shape[1] - 1)]
-        if want["test_losses"]:
-            losses = _kernels.row_losses(model_outputs, targets_t, labels, padded.loss)
-            group_records["test_losses"][epoch] = masked_mean(losses, rows)
-        if want["test_accuracy"]:
-            correct = _kernels.row_correct(model_outputs, labels, threshold)
-            group_records["test_accuracy"][epoch] = 100 * masked_mean(correct, rows)
+        if test_rows is not None:
+            rows = test_rows[:, min(epoch, test_rows.shape[1] - 1)]
+            record(model_outputs, rows, epoch, "test_losses", "test_accuracy")
 
     if batch_size is None:
         row_scale = lr / n_rows if train_rows is None else None
@@ -717,12 +720,7 @@ def _train_group(
             model_outputs = net.step(inputs_t, targets_t, row_scale, keep_outputs=keep_outputs)
             if epoch > 0:
                 test_records(model_outputs, epoch - 1)
-            if want["losses"]:
-                losses = _kernels.row_losses(model_outputs, targets_t, labels, padded.loss)
-                group_records["losses"][epoch] = masked_mean(losses, epoch_rows)
-            if want["accuracy"]:
-                correct = _kernels.row_correct(model_outputs, labels, threshold)
-                group_records["accuracy"][epoch] = 100 * masked_mean(correct, epoch_rows)
+            record(model_outputs, epoch_rows, epoch, "losses", "accuracy")
     else:
         batch_records = want["losses"] or want["batch_losses"] or want["accuracy"] or want["batch_accuracy"]
         batch_losses = torch.full((epochs, n_batches, n_models), math.nan, device=device)

@@ -6,6 +6,11 @@ microseconds per model-step (one model, one epoch) of the engine and of the cour
 (:func:`dudl.core.reference.train_reference`, timed on a sample of the models), their ratio, the loop's
 estimated time for the whole sweep, and at the end the process's peak memory. Wall and process CPU
 times are both shown: on a shared machine the wall time overstates what a quiet one would take.
+
+To show where the limit is, it first measures this machine's float32 matrix-product peak (one large
+``torch.mm`` on torch's threads) and, per shape, prints the sweep's matrix work (per Linear layer and
+epoch: forward, weight gradient and, except in the first layer, input gradient) and the time that work
+alone would take at that peak.
 """
 
 from __future__ import annotations
@@ -42,6 +47,17 @@ class Shape:
     @property
     def n_models(self) -> int:
         return len(self.architectures)
+
+    @property
+    def matrix_flops(self) -> float:
+        """FLOPs of the sweep's matrix products per epoch, 2 * rows * in * out each: forward, weight gradient and
+        (except in the first layer) input gradient of every Linear layer."""
+        products = sum(
+            3 * i * o - (layer == 0) * i * o
+            for a in self.architectures
+            for layer, (i, o) in enumerate(zip(a.sizes[:-1], a.sizes[1:], strict=True))
+        )
+        return 2.0 * len(self.inputs) * products * self.epochs
 
 
 def meta_shape() -> Shape:
@@ -129,8 +145,22 @@ def _timed(run: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - start_cpu
 
 
-def bench(shape: Shape, warm_runs: int) -> dict[str, float]:
-    """Print and return the engine's cold and warm times and the loop's, for one shape."""
+def sgemm_peak(size: int = 2048, runs: int = 5) -> float:
+    """FLOP/s of one size x size float32 ``torch.mm`` on torch's threads (median of ``runs``): the rate that
+    no sweep's matrix products can beat on this machine."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    product = torch.mm(a, b)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        torch.mm(a, b, out=product)
+        seconds.append(time.perf_counter() - start)
+    return 2.0 * size**3 / statistics.median(seconds)
+
+
+def bench(shape: Shape, warm_runs: int, peak: float) -> dict[str, float]:
+    """Print and return the engine's cold and warm times and the loop's, for one shape; ``peak`` is
+    :func:`sgemm_peak`."""
     run = engine_run(shape)
     cold, cold_cpu = _timed(run)
     warm = [_timed(run) for _ in range(warm_runs)]
@@ -149,6 +179,11 @@ def bench(shape: Shape, warm_runs: int) -> dict[str, float]:
         f"{len(shape.sample)} models sampled, 1 thread; whole sweep ~{loop_wall * model_steps:7.1f} s"
     )
     print(f"  ratio:  {1e6 * loop_wall / engine_us:8.1f}x wall, {1e6 * loop_cpu / engine_cpu_us:8.1f}x CPU time")
+    flops = shape.matrix_flops
+    print(
+        f"  matrix work: {flops / 1e9:.1f} GFLOP; {flops / peak:.2f} s at the sgemm peak; the engine's warm "
+        f"run does it at {flops / engine_wall / 1e9:.0f} GFLOP/s ({flops / engine_wall / peak:.0%} of the peak)"
+    )
     sys.stdout.flush()
     return {"cold": cold, "warm": engine_wall, "loop_us": 1e6 * loop_wall, "engine_us": engine_us}
 
@@ -163,10 +198,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}")
+    peak = sgemm_peak()
+    print(f"float32 sgemm peak (2048 x 2048 torch.mm, {torch.get_num_threads()} threads): {peak / 1e9:.0f} GFLOP/s")
     shapes = {"meta": meta_shape, "hidden": hidden_units_shape, "depth": breadth_vs_depth_shape}
     for name, make in shapes.items():
         if args.only in (None, name):
-            bench(make(), args.warm_runs if name != "depth" else max(1, args.warm_runs - 1))
+            bench(make(), args.warm_runs if name != "depth" else max(1, args.warm_runs - 1), peak)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak_mb:.0f} MB")
 

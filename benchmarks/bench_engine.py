@@ -50,8 +50,8 @@ class Shape:
 
     @property
     def matrix_flops(self) -> float:
-        """FLOPs of the sweep's matrix products per epoch, 2 * rows * in * out each: forward, weight gradient and
-        (except in the first layer) input gradient of every Linear layer."""
+        """FLOPs of the sweep's matrix products over all epochs: per Linear layer and epoch, the forward, the
+        weight gradient and (except in the first layer) the input gradient, 2 * rows * in * out each."""
         products = sum(
             3 * i * o - (layer == 0) * i * o
             for a in self.architectures
@@ -146,8 +146,8 @@ def _timed(run: Callable[[], object]) -> tuple[float, float]:
 
 
 def sgemm_peak(size: int = 2048, runs: int = 5) -> float:
-    """FLOP/s of one size x size float32 ``torch.mm`` on torch's threads (median of ``runs``): the rate that
-    no sweep's matrix products can beat on this machine."""
+    """FLOP/s of one size x size float32 ``torch.mm`` on torch's threads (median of ``runs``): the practical
+    ceiling of this machine's matrix products (the sweeps' smaller products run below it)."""
     a, b = torch.randn(size, size), torch.randn(size, size)
     product = torch.mm(a, b)
     seconds = []

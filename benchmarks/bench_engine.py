@@ -107,16 +107,18 @@ def breadth_vs_depth_shape() -> Shape:
     return iris_shape("breadth vs depth (5 x 33 models, 150 rows, 500 epochs)", sizes, 500, 16)
 
 
-def engine_run(shape: Shape) -> Callable[[], object]:
+def engine_run(shape: Shape, epochs: int | None = None, threads: int | None = None) -> Callable[[], object]:
+    """The engine training the whole shape (``epochs``: the shape's by default; ``threads``: the engine's)."""
     keys = [seeding.key(0, seeding.MODEL, k) for k in range(shape.n_models)]
     return lambda: train(
         shape.architectures,
         shape.inputs,
         shape.targets,
         learning_rates=shape.learning_rates,
-        epochs=shape.epochs,
+        epochs=shape.epochs if epochs is None else epochs,
         keys=keys,
         record=(),
+        threads=threads,
     )
 
 
@@ -158,9 +160,8 @@ def sgemm_peak(size: int = 2048, runs: int = 5) -> float:
     return 2.0 * size**3 / statistics.median(seconds)
 
 
-def bench(shape: Shape, warm_runs: int, peak: float) -> dict[str, float]:
-    """Print and return the engine's cold and warm times and the loop's, for one shape; ``peak`` is
-    :func:`sgemm_peak`."""
+def bench(shape: Shape, warm_runs: int, peak: float) -> None:
+    """Print the engine's cold and warm times and the loop's, for one shape; ``peak`` is :func:`sgemm_peak`."""
     run = engine_run(shape)
     cold, cold_cpu = _timed(run)
     warm = [_timed(run) for _ in range(warm_runs)]
@@ -185,7 +186,6 @@ def bench(shape: Shape, warm_runs: int, peak: float) -> dict[str, float]:
         f"run does it at {flops / engine_wall / 1e9:.0f} GFLOP/s ({flops / engine_wall / peak:.0%} of the peak)"
     )
     sys.stdout.flush()
-    return {"cold": cold, "warm": engine_wall, "loop_us": 1e6 * loop_wall, "engine_us": engine_us}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -110,8 +110,7 @@ def _check_evaluable(expr: sympy.Expr, text: str) -> None:
     others = sorted(str(s) for s in expr.free_symbols - {X})
     if others:
         raise ParamError(f"expression {text!r} must be a function of x only; found {', '.join(others)}")
-    derivative = sympy.diff(expr, X)
-    for what, part in (("it is", expr), ("sympy's derivative is", derivative)):
+    for what, part in (("it is", expr), ("sympy's derivative is", derivative(expr))):
         try:
             evaluate(part, np.linspace(-1.0, 1.0, 3))
         except Exception:  # noqa: BLE001 - e.g. Derivative(re(x), x) from Abs, DiracDelta from Heaviside

@@ -11,6 +11,9 @@ leading axes, the learning rates and the schedules.
 
 Divergence is data: a run that overflows records inf and NaN (numpy's warnings are silenced), and
 :func:`diverged` flags the runs whose objective went up instead of down, finite or not.
+
+Start points: :func:`random_starts` gives each repetition its start, the given one or one drawn from the
+repetition's data stream.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from dudl.core import seeding
 
 Schedule = Literal["fixed", "gradient", "time"]
 SCHEDULES: tuple[Schedule, ...] = ("fixed", "gradient", "time")
@@ -67,6 +72,20 @@ class Descent:
         made = np.minimum(counts, self.n_iterations[..., None])  # [*batch, n_counts]
         index = made.reshape(made.shape + (1,) * point_ndim)
         return np.take_along_axis(path, index, axis=batch_ndim)
+
+
+def random_starts(seed: int, reps: int, draw: Callable[[np.random.Generator], ArrayLike],
+                  start: ArrayLike | None = None) -> np.ndarray:
+    """[reps, *shape] start points: ``start`` for every repetition, or ``draw(rng)`` per repetition.
+
+    ``rng`` is repetition ``rep``'s data stream, ``numpy_rng(key(seed, DATA, rep))``, so repetition r starts
+    at the same point whatever ``reps`` is. ``draw`` returns one repetition's start(s), of the shape of
+    ``start``.
+    """
+    if start is not None:
+        return np.repeat(np.asarray(start, dtype=float)[np.newaxis], reps, axis=0)
+    return np.array([draw(seeding.numpy_rng(seeding.key(seed, seeding.DATA, rep))) for rep in range(reps)],
+                    dtype=float)
 
 
 def magnitude(values: np.ndarray, point_ndim: int) -> np.ndarray:

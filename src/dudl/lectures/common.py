@@ -1,4 +1,5 @@
-"""Helpers shared by the experiment files: summaries over repetitions and figure scaffolding.
+"""Helpers shared by the experiment files: parameter checks, summaries over repetitions and figure
+scaffolding.
 
 Figures are plain ``matplotlib.figure.Figure`` objects (no pyplot state), so they render headless, save
 to PNG and display in Jupyter.
@@ -33,6 +34,20 @@ def check_distinct(name: str, values: Sequence[Any], item: str) -> None:
         raise ParamError(f"parameter {name!r} must not repeat a {item}, got {list(values)}")
 
 
+def check_finite(name: str, value: float | tuple[float, ...] | None) -> None:
+    """Raise ParamError unless the parameter ``name`` (a number or numbers, e.g. a start) is finite or null."""
+    if value is not None and not np.all(np.isfinite(value)):
+        raise ParamError(f"parameter {name!r} must be finite, got {value}")
+
+
+def check_grid(x_min: float, x_max: float, names: tuple[str, str] = ("x_min", "x_max")) -> None:
+    """Raise ParamError unless a grid's ends (parameters ``names``) are finite numbers with x_min < x_max."""
+    check_finite(names[0], x_min)
+    check_finite(names[1], x_max)
+    if not x_min < x_max:
+        raise ParamError(f"{names[0]} must be less than {names[1]}, got {x_min:g} and {x_max:g}")
+
+
 def train_test_accuracy_figure(train: np.ndarray, test: np.ndarray) -> Figure:
     """The overfitting lectures' accuracy curves: train 'ro-' and test 'bs-' per epoch [epochs] each."""
     fig, ax = figure()
@@ -55,10 +70,11 @@ def plot_spread(ax: Axes, x: np.ndarray, values: np.ndarray, fmt: str = "s-", la
 
 
 def spread(values: Sequence[float] | np.ndarray) -> dict[str, float]:
-    """Mean, median, standard deviation (ddof 0), min and max over the finite values, and how many are not finite."""
+    """Mean, median, standard deviation (ddof 0), min and max over the finite values; the counts ``n`` of
+    values and ``nonfinite`` of those not finite (ints). Without finite values, only the two counts."""
     array = np.asarray(values, dtype=float).ravel()
     finite = array[np.isfinite(array)]
-    stats = {"n": float(array.size), "nonfinite": float(array.size - finite.size)}
+    stats: dict[str, float] = {"n": array.size, "nonfinite": array.size - finite.size}
     if finite.size:
         stats.update(mean=float(finite.mean()), median=float(np.median(finite)), sd=float(finite.std()),
                      min=float(finite.min()), max=float(finite.max()))
@@ -67,13 +83,15 @@ def spread(values: Sequence[float] | np.ndarray) -> dict[str, float]:
 
 def summary_line(label: str, values: Sequence[float] | np.ndarray, *, unit: str = "",
                  failed: Sequence[bool] | np.ndarray | None = None) -> str:
-    """One line over repetitions: ``<label> over N reps: mean m, median d, sd s [, failed f%]``.
+    """One line over repetitions:
+    ``<label> over N reps: mean m, median d, sd s, range [min, max][, failed f%][, diverged k]``.
 
-    ``failed`` marks the repetitions that failed (e.g. accuracy at chance level); non-finite values
-    are reported as diverged.
+    The statistics are over the finite values (:func:`spread`); ``diverged k`` counts the non-finite ones
+    (``<label> over N reps: all diverged`` when none is finite). ``failed`` marks the repetitions that
+    failed (e.g. accuracy at chance level).
     """
     stats = spread(values)
-    n = int(stats["n"])
+    n = stats["n"]
     if "mean" not in stats:
         return f"{label} over {n} reps: all diverged"
     line = (f"{label} over {n} reps: mean {stats['mean']:.4g}{unit}, median {stats['median']:.4g}{unit}, "
@@ -81,5 +99,5 @@ def summary_line(label: str, values: Sequence[float] | np.ndarray, *, unit: str 
     if failed is not None:
         line += f", failed {100 * float(np.mean(failed)):.0f}%"
     if stats["nonfinite"]:
-        line += f", diverged {int(stats['nonfinite'])}"
+        line += f", diverged {stats['nonfinite']}"
     return line

@@ -10,15 +10,13 @@ one stops before it arrives if it starts far away.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dudl.core import seeding
-from dudl.core.descent import descend, diverged
+from dudl.core.descent import SCHEDULES, Schedule, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC
-from dudl.lectures.common import check_distinct, figure
-from dudl.lectures.gd.one_d import check_finite, check_grid
+from dudl.lectures.common import check_distinct, check_finite, check_grid, figure
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -37,8 +35,7 @@ LEGEND = {"fixed": "Fixed l.r.", "gradient": "Grad-based l.r.", "time": "Time-ba
 
 @dataclass(frozen=True)
 class Params(BaseParams):
-    schedules: tuple[Literal["fixed", "gradient", "time"], ...] = param(
-        ("fixed", "gradient", "time"), "which runs to make (the schedule axis)")
+    schedules: tuple[Schedule, ...] = param(SCHEDULES, "which runs to make (the schedule axis)")
     learning_rate_fixed: float = param(0.01, '"fixed": lr = learning_rate_fixed', gt=0)
     learning_rate_gradient: float = param(0.01, '"gradient": lr = learning_rate_gradient*abs(df(x))', gt=0)
     learning_rate_time: float = param(0.1, '"time": lr_i = learning_rate_time*(1-(i+1)/epochs)', gt=0)
@@ -60,14 +57,12 @@ class Params(BaseParams):
 def starts_of(params: Params, grid: np.ndarray) -> np.ndarray:
     """[reps, n_schedules]: s1 for "fixed", s2 for "gradient" and "time" (the course's quirk), s1 for all
     with ``same_start``, or ``start`` for all. s1 then s2 are drawn from the repetition's data stream."""
-    if params.start is not None:
-        return np.full((params.reps, len(params.schedules)), float(params.start))
-    starts = []
-    for rep in range(params.reps):
-        rng = seeding.numpy_rng(seeding.key(params.seed, seeding.DATA, rep))
+    def draw(rng: np.random.Generator) -> list[float]:
         first, second = rng.choice(grid), rng.choice(grid)
-        starts.append([first if params.same_start or name == "fixed" else second for name in params.schedules])
-    return np.array(starts, dtype=float)
+        return [first if params.same_start or name == "fixed" else second for name in params.schedules]
+
+    start = None if params.start is None else np.full(len(params.schedules), float(params.start))
+    return random_starts(params.seed, params.reps, draw, start)
 
 
 def run(params: Params) -> dict[str, Any]:

@@ -3,23 +3,25 @@
 Gradient descent walks downhill on f(x) = 3x² − 3x + 4 and settles near the minimum at x = 0.5, with the
 derivative shrinking towards 0. Course exercise: stop early once |f'(x)| drops below a threshold.
 
-The figure helpers here (:func:`function_figure`, :func:`result_figure`) are shared by the other 1-D
-lectures (gd.start-value, gd.parametric), which style their figures the same way.
+Helpers here are shared by the other gd lectures: the 1-D ones (gd.start-value, gd.parametric) use
+:func:`descent_metrics`, the figures :func:`function_figure` and :func:`result_figure` (styled the same way)
+and :func:`print_final`; every gd lecture's printed lines end with :func:`outcome_lines` (built on
+:func:`divergence_line`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dudl.core import seeding
-from dudl.core.descent import Descent, descend, diverged
+from dudl.core.descent import Descent, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC, Curve
-from dudl.lectures.common import figure, summary_line
-from dudl.params import ParamError, param, reps_param, seed_param
+from dudl.lectures.common import check_finite, check_grid, figure, summary_line
 from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,31 +53,10 @@ class Params(BaseParams):
         check_finite("start", self.start)
 
 
-def check_grid(x_min: float, x_max: float, names: tuple[str, str] = ("x_min", "x_max")) -> None:
-    """The grid's ends must be finite numbers with x_min < x_max."""
-    check_finite(names[0], x_min)
-    check_finite(names[1], x_max)
-    if not x_min < x_max:
-        raise ParamError(f"{names[0]} must be less than {names[1]}, got {x_min:g} and {x_max:g}")
-
-
-def check_finite(name: str, value: float | tuple[float, ...] | None) -> None:
-    """A start value or grid end must be finite (or null where allowed)."""
-    if value is not None and not np.all(np.isfinite(value)):
-        raise ParamError(f"parameter {name!r} must be finite, got {value}")
-
-
-def random_starts(seed: int, reps: int, grid: np.ndarray, start: float | None) -> np.ndarray:
-    """[reps] start values: ``start``, or a random grid point per repetition from its data stream."""
-    if start is not None:
-        return np.full(reps, float(start))
-    return np.array([seeding.numpy_rng(seeding.key(seed, seeding.DATA, rep)).choice(grid) for rep in range(reps)])
-
-
 def run(params: Params) -> dict[str, Any]:
     """B10 on 3x² − 3x + 4 from each repetition's start: [reps] starts and finals, [reps, epochs] records."""
     grid = np.linspace(params.x_min, params.x_max, params.n_grid)
-    starts = random_starts(params.seed, params.reps, grid, params.start)
+    starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)
     descent = descend(QUADRATIC.df, starts, params.learning_rate, params.epochs, grad_threshold=params.grad_threshold)
     return {**descent_metrics(QUADRATIC, starts, descent), "n_iterations": descent.n_iterations}
 
@@ -151,15 +132,24 @@ def figures(result: Result) -> dict[str, Figure]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Printed lines shared by the 1-D lectures
+# Printed lines shared by the gd lectures
 
 
-def divergence_lines(curve: Curve, starts: np.ndarray, finals: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The line that says repetition 0 diverged (if it did), and which repetitions diverged [reps]."""
-    with np.errstate(all="ignore"):
-        start_values, final_values = curve.f(starts), curve.f(finals)
-    bad = diverged(start_values, final_values)
-    return ([divergence_line("f(x)", start_values[0], final_values[0])] if bad[0] else []), bad
+def outcome_lines(objective: str, start_values: np.ndarray, final_values: np.ndarray, label: str,
+                  finals: np.ndarray, *, ascent: bool = False, notes: Sequence[str] = ()) -> list[str]:
+    """The printed lines that follow repetition 0's values in every gd lecture.
+
+    ``start_values`` and ``final_values`` [reps]: the ``objective`` (e.g. ``"f(x)"``) at each repetition's
+    start and end, which decide the repetitions that diverged (:func:`~dudl.core.descent.diverged`). The
+    lines: :func:`divergence_line` if repetition 0 diverged, then ``notes``, then (for reps > 1) the
+    :func:`~dudl.lectures.common.summary_line` ``label`` of ``finals`` [reps], diverged repetitions as NaN.
+    """
+    bad = diverged(start_values, final_values, ascent=ascent)
+    lines = [divergence_line(objective, start_values[0], final_values[0], ascent=ascent)] if bad[0] else []
+    lines += notes
+    if len(finals) > 1:
+        lines.append(summary_line(label, np.where(bad, np.nan, finals)))
+    return lines
 
 
 def divergence_line(objective: str, start_value: float, final_value: float, *, ascent: bool = False) -> str:
@@ -184,14 +174,13 @@ def printed(result: Result) -> list[str]:
     m = result.metrics
     starts = np.asarray(m["start"], dtype=float)
     finals = np.asarray(m["final_minimum"], dtype=float)
-    lines = [print_start(starts[0]), print_final(finals[0])]
-    bad_lines, bad = divergence_lines(QUADRATIC, starts, finals)
-    lines += bad_lines
+    notes = []
     if result.params["grad_threshold"] is not None:
         made = int(np.asarray(m["n_iterations"])[0])
-        lines.append(f"Stopped after {made} of {result.params['epochs']} iterations "
+        notes.append(f"Stopped after {made} of {result.params['epochs']} iterations "
                      f"(|f'(x)| < {result.params['grad_threshold']:g})" if made < result.params["epochs"]
                      else f"Ran all {made} iterations (|f'(x)| stayed >= {result.params['grad_threshold']:g})")
-    if len(finals) > 1:
-        lines.append(summary_line("Final minimum", np.where(bad, np.nan, finals)))
-    return lines
+    with np.errstate(all="ignore"):
+        start_values, final_values = QUADRATIC.f(starts), QUADRATIC.f(finals)
+    return [print_start(starts[0]), print_final(finals[0]),
+            *outcome_lines("f(x)", start_values, final_values, "Final minimum", finals, notes=notes)]

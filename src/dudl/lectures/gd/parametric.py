@@ -17,17 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dudl.core.descent import descend
+from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import DAMPED_SINE
-from dudl.lectures.common import figure, summary_line
-from dudl.lectures.gd.one_d import (
-    check_finite,
-    check_grid,
-    divergence_lines,
-    function_figure,
-    random_starts,
-    result_figure,
-)
+from dudl.lectures.common import check_finite, check_grid, figure
+from dudl.lectures.gd.one_d import function_figure, outcome_lines, result_figure
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -70,7 +63,7 @@ class Params(BaseParams):
 def run(params: Params) -> dict[str, Any]:
     """The single run [reps] and experiments 1-3 (deterministic sweeps), all in one vectorised descent."""
     grid = np.linspace(params.x_min, params.x_max, params.n_grid)
-    single_starts = random_starts(params.seed, params.reps, grid, params.start)
+    single_starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)
     start_values = np.array(params.start_values)
     learning_rates = np.array(params.learning_rates)
     epoch_counts = np.array(params.epoch_counts, dtype=int)
@@ -141,9 +134,8 @@ def figures(result: Result) -> dict[str, Figure]:
 
 def printed(result: Result) -> list[str]:
     """The course printed nothing; a diverged single run and (for reps > 1) its spread over repetitions."""
-    starts = np.asarray(result.metrics["start"], dtype=float)
-    finals = np.asarray(result.metrics["final_minimum"], dtype=float)
-    lines, bad = divergence_lines(DAMPED_SINE, starts, finals)
-    if len(finals) > 1:
-        lines.append(summary_line("Final minimum of the single run", np.where(bad, np.nan, finals)))
-    return lines
+    starts = result.metric("start")
+    finals = result.metric("final_minimum")
+    with np.errstate(all="ignore"):
+        start_values, final_values = DAMPED_SINE.f(starts), DAMPED_SINE.f(finals)
+    return outcome_lines("f(x)", start_values, final_values, "Final minimum of the single run", finals)

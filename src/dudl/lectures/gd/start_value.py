@@ -13,19 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dudl.core.descent import descend
+from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import BUMPY
-from dudl.lectures.common import summary_line
-from dudl.lectures.gd.one_d import (
-    check_finite,
-    check_grid,
-    descent_metrics,
-    divergence_lines,
-    function_figure,
-    print_final,
-    random_starts,
-    result_figure,
-)
+from dudl.lectures.common import check_finite, check_grid
+from dudl.lectures.gd.one_d import descent_metrics, function_figure, outcome_lines, print_final, result_figure
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -60,7 +51,7 @@ class Params(BaseParams):
 def run(params: Params) -> dict[str, Any]:
     """B10 on cos(2πx) + x² from each repetition's start: [reps] starts and finals, [reps, epochs] records."""
     grid = np.linspace(params.x_min, params.x_max, params.n_grid)
-    starts = random_starts(params.seed, params.reps, grid, params.start)
+    starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)
     descent = descend(BUMPY.df, starts, params.learning_rate, params.epochs)
     return descent_metrics(BUMPY, starts, descent)
 
@@ -68,16 +59,13 @@ def run(params: Params) -> dict[str, Any]:
 def figures(result: Result) -> dict[str, Figure]:
     p = result.params
     grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])
-    final = float(np.asarray(result.metrics["final_minimum"], dtype=float)[0])
+    final = float(result.metric("final_minimum")[0])
     return {"function": function_figure(BUMPY, grid), "result": result_figure(BUMPY, grid, final)}
 
 
 def printed(result: Result) -> list[str]:
-    starts = np.asarray(result.metrics["start"], dtype=float)
-    finals = np.asarray(result.metrics["final_minimum"], dtype=float)
-    lines = [print_final(finals[0])]
-    bad_lines, bad = divergence_lines(BUMPY, starts, finals)
-    lines += bad_lines
-    if len(finals) > 1:
-        lines.append(summary_line("Final minimum", np.where(bad, np.nan, finals)))
-    return lines
+    starts = result.metric("start")
+    finals = result.metric("final_minimum")
+    with np.errstate(all="ignore"):
+        start_values, final_values = BUMPY.f(starts), BUMPY.f(finals)
+    return [print_final(finals[0]), *outcome_lines("f(x)", start_values, final_values, "Final minimum", finals)]

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import sympy
 
-from dudl.core import seeding
-from dudl.core.descent import descend, diverged
+from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import peaks, peaks_gradient, peaks_landscape, peaks_partials
-from dudl.lectures.common import figure, summary_line
-from dudl.lectures.gd.one_d import check_finite, check_grid, divergence_line
+from dudl.lectures.common import check_finite, check_grid, figure
+from dudl.lectures.gd.one_d import outcome_lines
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from dudl.result import Result
@@ -55,17 +55,10 @@ class Params(BaseParams):
         check_finite("start", self.start)
 
 
-def random_starts(seed: int, reps: int, start: tuple[float, float] | None) -> np.ndarray:
-    """[reps, 2] start points: ``start``, or ``rand(2)*4-2`` per repetition from its data stream."""
-    if start is not None:
-        return np.tile(np.asarray(start, dtype=float), (reps, 1))
-    return np.array([seeding.numpy_rng(seeding.key(seed, seeding.DATA, rep)).random(2) * 4 - 2 for rep in range(reps)])
-
-
 def run(params: Params) -> dict[str, Any]:
     """B10 in 2D on peaks (or ascent) from each repetition's start: [reps, 2] points, [reps, epochs, 2] records."""
     df_x, _ = peaks_partials()
-    starts = random_starts(params.seed, params.reps, params.start)
+    starts = random_starts(params.seed, params.reps, lambda rng: rng.random(2) * 4 - 2, params.start)  # [reps, 2]
     if params.ascent and params.ascent_method == "negate_function":
         # descend on -peaks (its own sympy derivative); the gradient of peaks is minus the one followed
         descent = descend(peaks_gradient(negate=True), starts, params.learning_rate, params.epochs, point_ndim=1)
@@ -92,20 +85,22 @@ def figures(result: Result) -> dict[str, Figure]:
     landscape = peaks_landscape(grid)
     extent = (grid[0], grid[-1], grid[0], grid[-1])
 
-    landscape_fig, ax = figure(width=6, height=5)
-    image = ax.imshow(landscape, extent=extent, vmin=-5, vmax=5, origin="lower")
-    landscape_fig.colorbar(image, ax=ax)
+    def landscape_figure() -> tuple[Figure, Axes]:
+        """A new figure of the landscape in colour, -5 to 5, with its colour bar."""
+        fig, ax = figure(width=6, height=5)
+        fig.colorbar(ax.imshow(landscape, extent=extent, vmin=-5, vmax=5, origin="lower"), ax=ax)
+        return fig, ax
+
+    landscape_fig, _ = landscape_figure()
 
     start = np.asarray(m["start"], dtype=float)[0]
     path = np.asarray(m["trajectory"], dtype=float)[0]
     end = np.asarray(m["final_point"], dtype=float)[0]
-    trajectory_fig, ax = figure(width=6, height=5)
-    image = ax.imshow(landscape, extent=extent, vmin=-5, vmax=5, origin="lower")
+    trajectory_fig, ax = landscape_figure()
     ax.plot(start[0], start[1], "bs", label="rnd start")
     ax.plot(end[0], end[1], "ro", label="local max" if p["ascent"] else "local min")
     ax.plot(path[:, 0], path[:, 1], "r")
     ax.legend()
-    trajectory_fig.colorbar(image, ax=ax)
     return {"landscape": landscape_fig, "trajectory": trajectory_fig}
 
 
@@ -121,13 +116,9 @@ def printed(result: Result) -> list[str]:
     final_values = np.asarray(m["final_value"], dtype=float)
     # the course's final point is an object array of sympy Floats (from evalf), its start a float array
     final_point = np.array([sympy.Float(float(v), 15) for v in finals[0]], dtype=object)
-    lines = [sympy_float(m["df_x_at_1_1"]), str(final_point), str(starts[0])]
     with np.errstate(all="ignore"):
         start_values = peaks(starts[:, 0], starts[:, 1])
-    bad = diverged(start_values, final_values, ascent=p["ascent"])
-    if bad[0]:
-        lines.append(divergence_line("peaks", start_values[0], final_values[0], ascent=p["ascent"]))
-    if len(starts) > 1:
-        label = "Local maximum value" if p["ascent"] else "Local minimum value"
-        lines.append(summary_line(f"{label} peaks(final_point)", np.where(bad, np.nan, final_values)))
-    return lines
+    label = "Local maximum value" if p["ascent"] else "Local minimum value"
+    return [sympy_float(m["df_x_at_1_1"]), str(final_point), str(starts[0]),
+            *outcome_lines("peaks", start_values, final_values, f"{label} peaks(final_point)", final_values,
+                           ascent=p["ascent"])]

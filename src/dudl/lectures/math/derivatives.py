@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import calculus
-from dudl.lectures.common import figure
-from dudl.params import ParamError, param
+from dudl.lectures.common import check_grid, figure
 from dudl.params import Params as BaseParams
+from dudl.params import param
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -35,8 +35,7 @@ class Params(BaseParams):
     n_points: int = param(801, "grid points used to evaluate the expressions for metrics and figures", ge=2)
 
     def check(self) -> None:
-        if not (np.isfinite(self.x_min) and np.isfinite(self.x_max) and self.x_min < self.x_max):
-            raise ParamError(f"x_min must be less than x_max (both finite), got {self.x_min:g} and {self.x_max:g}")
+        check_grid(self.x_min, self.x_max)
         calculus.parse_function(self.expression)  # a ParamError names what is wrong
 
 

@@ -235,6 +235,55 @@ def test_mini_batches_follow_the_oracle_with_the_same_batch_order(shuffle: bool)
     assert torch.isnan(result.batch_losses[1, :, 9]).all() and not torch.isnan(result.batch_losses[1, :, 8]).any()
 
 
+def test_batch_accuracy_matches_a_real_dataloader_loop() -> None:
+    """batch_accuracy: each batch's accuracy (B7) of the forward before its update, as the course loop with
+    a real DataLoader (same generator) computes it; NaN where a model has no such batch; and the epoch's
+    accuracy record is its mean over the batches."""
+    inputs, labels = iris_data()
+    architecture = Architecture((4, 16, 3), ("relu", "none"), "cross_entropy")
+    keys = [seeding.key(8, seeding.MODEL, k) for k in range(2)]
+    train_mask = torch.zeros(2, 150, dtype=torch.bool)
+    train_mask[0, torch.tensor(seeding.numpy_rng(keys[0]).permutation(150)[:120])] = True
+    train_mask[1, torch.tensor(seeding.numpy_rng(keys[1]).permutation(150)[:100])] = True  # 9 batches, not 10
+    epochs, batch_size, learning_rates = 20, 12, (0.01, 0.02)
+    result = train(
+        architecture, inputs, labels, learning_rates=learning_rates, epochs=epochs, keys=keys,
+        train_mask=train_mask, batch_size=batch_size, record=("accuracy", "batch_accuracy"),
+    )
+    assert result.batch_accuracy.shape == (2, epochs, 10)
+    for k in range(2):
+        module = oracle_module(architecture, keys[k])
+        generator = seeding.torch_generator(keys[k])
+        engine.draw_initial_weights(architecture, generator)  # the engine's generator then draws the batches
+        rows = train_mask[k]
+        loader = torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(inputs[rows], labels[rows]), batch_size=batch_size, shuffle=True,
+            generator=generator,
+        )
+        optimizer = torch.optim.SGD(module.parameters(), lr=learning_rates[k])
+        expected = []
+        for _ in range(epochs):
+            epoch_accuracy = []
+            for X, y in loader:
+                yhat = module(X)
+                epoch_accuracy.append(100 * (yhat.argmax(1) == y).float().mean().item())
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(yhat, y).backward()
+                optimizer.step()
+            expected.append(epoch_accuracy)
+        n_batches = len(loader)
+        assert n_batches == (10, 9)[k]
+        # batch accuracies are multiples of 100/12 (or 100/4): within float32 rounding is the exact count
+        np.testing.assert_allclose(
+            result.batch_accuracy[k, :, :n_batches].numpy(), np.array(expected), rtol=0, atol=1e-4
+        )
+        assert torch.isnan(result.batch_accuracy[k, :, n_batches:]).all()
+    # the same mean, summed in another order: equal within float32 rounding
+    np.testing.assert_allclose(
+        result.accuracy.numpy(), result.batch_accuracy.nanmean(-1).numpy(), rtol=0, atol=1e-4
+    )
+
+
 # ------------------------------------------------------------------------------------------------- invariance
 
 

@@ -31,7 +31,8 @@ _sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
 class StackedNet:
     """G models of one (padded) architecture: weights, buffers and one SGD step.
 
-    weights[l]: [G, out_l, in_l]; biases[l]: [G, out_l, 1]; activations[l] in none/relu/sigmoid.
+    weights[l]: [G, out_l, in_l], except weights[0]: [G, h, F+1] with the first bias folded in as its last
+    column; biases[l]: [G, out_l, 1] (biases[0] a view of that column); activations[l] in none/relu/sigmoid.
     weight_masks[l]: None, or 0/1 tensors (weight mask, bias mask) for sigmoid hidden layers with padding.
     """
 
@@ -231,13 +232,13 @@ class StackedNet:
                 weight.view(n_models * n_out, n_in).t().addmm_(
                     previous, gradient.view(n_models * n_out, n_rows).t(), alpha=-1
                 )
-            elif n_in == 1 and layer > 0:
+            elif n_in == 1:  # layer 0 has F + 1 >= 2 inputs (its folded bias column)
                 product = self._scratch_like(gradient.shape)
                 torch.mul(gradient, previous, out=product)
                 weight.sub_(product.sum(-1, keepdim=True))
             else:
                 weight.baddbmm_(gradient, previous.transpose(1, 2), alpha=-1)
-            if layer == 0 and scale is None:  # the folded bias was updated with the weight
+            if layer == 0:  # the folded bias was updated with the weight
                 continue
             bias_grad = self._bias_grads[layer]
             torch.sum(gradient, dim=-1, keepdim=True, out=bias_grad)
@@ -248,7 +249,6 @@ class StackedNet:
             if masks is not None:
                 weight.mul_(masks[0])
                 bias.mul_(masks[1])
-
 
     def _scalar_hidden_backward_update(
         self,
@@ -304,13 +304,17 @@ def row_losses(outputs: torch.Tensor, targets: torch.Tensor, labels: torch.Tenso
     return per_unit.mean(1)
 
 
+def predicted(outputs: torch.Tensor, threshold: float) -> torch.Tensor:
+    """[G, R] int64 predicted class (B7) of outputs [G, out, R]: the argmax over several output units,
+    else 1 where the one output is above ``threshold``. (Any leading axes: units are the second last.)"""
+    if outputs.shape[-2] > 1:
+        return outputs.argmax(-2)
+    return (outputs[..., 0, :] > threshold).to(torch.int64)
+
+
 def row_correct(outputs: torch.Tensor, labels: torch.Tensor, threshold: float) -> torch.Tensor:
     """[G, R] float 1 where the predicted class (B7) of outputs [G, out, R] equals labels [1 or G, R]."""
-    if outputs.shape[1] > 1:
-        predicted = outputs.argmax(1)
-    else:
-        predicted = (outputs[:, 0] > threshold).to(labels.dtype)
-    return (predicted == labels).to(outputs.dtype)
+    return (predicted(outputs, threshold).to(labels.dtype) == labels).to(outputs.dtype)
 
 
 def take_rows(values: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:

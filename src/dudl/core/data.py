@@ -1,7 +1,9 @@
 """The course's datasets, as pure generators (spec section 2).
 
-Every generator takes a numpy ``Generator`` (from :mod:`dudl.core.seeding`) and returns numpy arrays;
-experiments convert to torch float32 where they train. Iris comes only from scikit-learn's bundled copy.
+The random ones (:func:`qwerties`, :func:`regression`) take a numpy ``Generator`` (from
+:mod:`dudl.core.seeding`); :func:`iris` and :func:`toy` are fixed data and take none. All return numpy
+arrays; experiments convert to torch float32 where they train. Iris comes only from scikit-learn's bundled
+copy.
 """
 
 from __future__ import annotations

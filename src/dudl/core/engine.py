@@ -247,7 +247,7 @@ def _weights_from(
 
 
 # ---------------------------------------------------------------------------------------------------------
-# the decision rule (shared by the trainer and the evaluation helpers)
+# the decision rule and the masked mean (shared by the trainer and the evaluation helpers)
 
 
 def _decision_threshold(architecture: Architecture) -> float:
@@ -255,6 +255,13 @@ def _decision_threshold(architecture: Architecture) -> float:
     if architecture.activations[-1] == "sigmoid" or architecture.loss == "bce":
         return 0.5
     return 0.0
+
+
+def _masked_mean(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
+    """[G] mean of values [G, R] over each model's rows (float 0/1 weights [G, R]; all rows if None)."""
+    if rows is None:
+        return values.mean(-1)
+    return (values * rows).sum(-1) / rows.sum(-1)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -325,12 +332,16 @@ _FLOPS_PER_SECOND = 5e10
 _PARALLEL_FLOPS = 2e8
 
 
-def _step_cost(sizes: tuple[int, ...], n_models: int, n_rows: int) -> float:
-    n_layers = len(sizes) - 1
+def _step_flops(sizes: tuple[int, ...], n_models: int, n_rows: int) -> int:
+    """The matrix work of one training step of a group: FLOPs of its products and elementwise passes."""
     weights = sum(i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True))
     units = sum(sizes[1:])
-    flops = 6 * n_rows * n_models * weights + 10 * n_rows * n_models * units
-    return _SECONDS_PER_OPERATION * (7 * n_layers + 6) + flops / _FLOPS_PER_SECOND
+    return 6 * n_rows * n_models * weights + 10 * n_rows * n_models * units
+
+
+def _step_cost(sizes: tuple[int, ...], n_models: int, n_rows: int) -> float:
+    n_layers = len(sizes) - 1
+    return _SECONDS_PER_OPERATION * (7 * n_layers + 6) + _step_flops(sizes, n_models, n_rows) / _FLOPS_PER_SECOND
 
 
 def _plan_groups(
@@ -486,9 +497,7 @@ def train(
     plan = _plan_groups(architectures, rows_per_step)
     costs = [_step_cost(padded.sizes, len(members), rows_per_step) for members, padded in plan]
     if threads is None:
-        flops = _FLOPS_PER_SECOND * (
-            sum(costs) - _SECONDS_PER_OPERATION * sum(7 * padded.n_layers + 6 for _, padded in plan)
-        )
+        flops = sum(_step_flops(padded.sizes, len(members), rows_per_step) for members, padded in plan)
         threads = torch.get_num_threads() if flops > _PARALLEL_FLOPS else 1
     workers = max(1, min(threads, len(plan)))
 
@@ -589,11 +598,13 @@ def _initial_group_weights(
 ]:
     """Stacked zero-padded initial weights [G, out, in] and biases [G, out, 1] of a group (CPU).
 
-    Each model's generator draws straight into its slice of the stack, in nn.Linear's order (no
-    per-model tensors or modules: ~10 us per model). Given ``initial_weights`` overwrite the draw. For a
-    sigmoid hidden layer with padded units, the next layer gets 0/1 masks that keep its padded weights at
-    zero (sigmoid(0) = .5 is not zero; see :mod:`dudl.core._kernels`). Returns the generators (after the
-    draw) when ``keep_generators`` (they then draw the batch order), else Nones.
+    Each model's generator draws what nn.Linear draws, in its order, with no per-model modules (~10 us per
+    model): when no model is padded, one ``torch.rand`` of all its parameters per model, turned into every
+    layer's uniform(-b, b) for the whole stack at once (:func:`_uniform_from_unit`, bit for bit); else
+    straight into its corner of the zero-padded stack, layer by layer. Given ``initial_weights`` overwrite
+    the draw. For a sigmoid hidden layer with padded units, the next layer gets 0/1 masks that keep its
+    padded weights at zero (sigmoid(0) = .5 is not zero; see :mod:`dudl.core._kernels`). Returns the
+    generators (after the draw) when ``keep_generators`` (they then draw the batch order), else Nones.
     """
     n_models = len(architectures)
     shapes = list(zip(padded.sizes[:-1], padded.sizes[1:], strict=True))
@@ -687,34 +698,27 @@ def _train_group(
         train_rows = train_mask.to(device=device, dtype=torch.float32)  # [G, 1 or epochs, N]
         train_counts = train_rows.sum(-1)
     test_rows = None if test_mask is None else test_mask.to(device=device, dtype=torch.float32)
+    record_test = test_rows is not None and (want["test_losses"] or want["test_accuracy"])
     group_records = {name: torch.full((epochs, n_models), math.nan, device=device) for name in RECORDS
                      if want[name]}
-
-    def masked_mean(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
-        """[G] mean of values [G, R] over each model's rows (all rows if None)."""
-        if rows is None:
-            return values.mean(-1)
-        return (values * rows).sum(-1) / rows.sum(-1)
 
     def record(model_outputs: torch.Tensor, rows: torch.Tensor | None, epoch: int, loss: str, accuracy: str) -> None:
         """Epoch ``epoch``'s ``loss`` and ``accuracy`` records over ``rows`` [G, N], where they are wanted."""
         if want[loss]:
             losses = _kernels.row_losses(model_outputs, targets_t, labels, padded.loss)
-            group_records[loss][epoch] = masked_mean(losses, rows)
+            group_records[loss][epoch] = _masked_mean(losses, rows)
         if want[accuracy]:
             correct = _kernels.row_correct(model_outputs, labels, threshold)
-            group_records[accuracy][epoch] = 100 * masked_mean(correct, rows)
+            group_records[accuracy][epoch] = 100 * _masked_mean(correct, rows)
 
     def test_records(model_outputs: torch.Tensor, epoch: int) -> None:
-        if test_rows is not None:
+        if record_test:
             rows = test_rows[:, min(epoch, test_rows.shape[1] - 1)]
             record(model_outputs, rows, epoch, "test_losses", "test_accuracy")
 
     if batch_size is None:
         row_scale = lr / n_rows if train_rows is None else None
-        keep_outputs = want["losses"] or want["accuracy"] or (
-            test_rows is not None and (want["test_losses"] or want["test_accuracy"])
-        )
+        keep_outputs = want["losses"] or want["accuracy"] or record_test
         for epoch in range(epochs):
             epoch_rows = None if train_rows is None else train_rows[:, min(epoch, train_rows.shape[1] - 1)]
             if epoch_rows is not None and (row_scale is None or train_rows.shape[1] > 1):
@@ -766,7 +770,7 @@ def _train_group(
                 nan = torch.tensor(math.nan, device=device)
                 batch_losses[epoch] = torch.where(has_batch, losses, nan).t()
                 batch_accuracy[epoch] = torch.where(has_batch, accuracy_by_batch, nan).t()
-            if test_rows is not None and (want["test_losses"] or want["test_accuracy"]):
+            if record_test:
                 test_records(net.forward(inputs_t), epoch)
         if want["losses"]:
             group_records["losses"] = batch_losses.nanmean(1)
@@ -860,15 +864,12 @@ def loss_values(
     outputs, targets, labels = _eval_layout(outputs, targets, architecture)
     mask = _eval_mask(mask, outputs).to(torch.float32)
     losses = _kernels.row_losses(outputs, targets, labels, architecture.loss)  # [M, N]
-    return (losses * mask).sum(-1) / mask.sum(-1)
+    return _masked_mean(losses, mask)
 
 
 def predicted_labels(outputs: torch.Tensor, architecture: Architecture) -> torch.Tensor:
     """[M, N] int64 predicted class (B7): sigmoid output > .5, logit > 0, argmax for several outputs."""
-    outputs = torch.as_tensor(outputs)
-    if outputs.shape[-1] > 1:
-        return outputs.argmax(-1)
-    return (outputs[..., 0] > _decision_threshold(architecture)).to(torch.int64)
+    return _kernels.predicted(torch.as_tensor(outputs).transpose(-1, -2), _decision_threshold(architecture))
 
 
 def accuracy(

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dudl import registry
-from dudl.params import ParamError, bounds_text, describe, parse_assignment
+from dudl.params import ParamError, bounds_text, describe, parse_assignment, plain_value
 
 app = typer.Typer(
     add_completion=False,
@@ -53,7 +53,7 @@ def show_command(experiment_id: Annotated[str, typer.Argument(metavar="ID")]) ->
     for column in ("parameter", "default", "type", "allowed", "meaning"):
         table.add_column(column, overflow="fold")
     for field in dataclasses.fields(params_type):
-        shown = field.metadata.get("shown") or json.dumps(_plain(field.default))
+        shown = field.metadata.get("shown") or json.dumps(plain_value(field.default))
         cells = (field.name, shown, describe(hints[field.name]), bounds_text(field), field.metadata["doc"])
         table.add_row(*(escape(cell) for cell in cells))
     _console().print(table)
@@ -137,10 +137,6 @@ def check_writable(folder: Path) -> None:
 def _console() -> Console:
     """A console for tables: the terminal's width, or a wide fixed one when piped (so values do not wrap)."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-
-
-def _plain(value: Any) -> Any:
-    return [_plain(v) for v in value] if isinstance(value, tuple) else value
 
 
 def main(argv: list[str] | None = None) -> None:

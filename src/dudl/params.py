@@ -82,12 +82,13 @@ class Params:
 
     def to_dict(self) -> dict[str, Any]:
         """Every resolved value, JSON-ready (tuples as lists)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: plain_value(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A parameter value JSON-ready: tuples (nested ones too) as lists, anything else unchanged."""
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     return value
 
 
@@ -187,7 +188,7 @@ def coerce(value: Any, annotation: Any, name: str) -> Any:
     if origin is Literal:
         if value in args and not isinstance(value, bool):
             return value
-        raise ParamError(f"parameter {name!r} must be {describe(annotation)}, got {_show(value)}")
+        raise _type_error(name, value, annotation)
     if origin is tuple:
         return _coerce_tuple(value, args, annotation, name)
     if annotation is bool:

@@ -61,18 +61,35 @@ def check_sklearn_proportion(name: str, proportion: float, n_rows: int) -> None:
         )
 
 
+_PARTITIONS_ALLOWED = "allowed: proportions in (0, 1) summing to 1 that give every set at least one row"
+
+
+def _shown(partitions: Sequence[float]) -> str:
+    return ", ".join(f"{p:g}" for p in partitions)
+
+
 def check_partitions(partitions: Sequence[float], n_rows: int) -> None:
     """Raise ParamError unless the proportions sum to 1 and every numpy partition of ``n_rows`` is non-empty."""
     total = float(sum(partitions))
     if abs(total - 1) > 1e-9:
-        shown = ", ".join(f"{p:g}" for p in partitions)
-        raise ParamError(f"parameter 'partitions' must sum to 1, got [{shown}] (sum {total:g})")
+        raise ParamError(f"parameter 'partitions' must sum to 1, got [{_shown(partitions)}] (sum {total:g})")
     sizes = np.diff(partition_boundaries(n_rows, partitions), prepend=0)
     if np.any(sizes < 1):
-        shown = ", ".join(f"{p:g}" for p in partitions)
         raise ParamError(
-            f"parameter 'partitions' = [{shown}] leaves an empty set of {n_rows} rows (sizes "
-            f"{sizes.tolist()}); allowed: proportions in (0, 1) summing to 1 that give every set at least one row"
+            f"parameter 'partitions' = [{_shown(partitions)}] leaves an empty set of {n_rows} rows (sizes "
+            f"{sizes.tolist()}); {_PARTITIONS_ALLOWED}"
+        )
+
+
+def check_sklearn_partitions(partitions: Sequence[float], n_rows: int) -> None:
+    """Raise ParamError unless :func:`sklearn_partition`'s ``"fixed"`` split of ``n_rows`` leaves every set
+    non-empty."""
+    n_train, n_rest = sklearn_sizes(n_rows, partitions[0])
+    n_dev, n_test = sklearn_sizes(n_rest, devset_share(partitions))
+    if min(n_train, n_dev, n_test) < 1:
+        raise ParamError(
+            f"parameter 'partitions' = [{_shown(partitions)}] leaves an empty set in scikit-learn's split of "
+            f"{n_rows} rows (sizes {n_train}, {n_dev}, {n_test}); {_PARTITIONS_ALLOWED}"
         )
 
 
@@ -150,6 +167,11 @@ def kfold_test_masks(
     return masks
 
 
+def devset_share(partitions: Sequence[float]) -> float:
+    """``train_size`` of the ``"fixed"`` second split: the devset's share of the rows left after training."""
+    return partitions[1] / (partitions[1] + partitions[2])
+
+
 def sklearn_partition(
     n_rows: int, partitions: Sequence[float], *, random_state: RandomState, second_split: str = "fixed"
 ) -> list[np.ndarray]:
@@ -163,7 +185,7 @@ def sklearn_partition(
     generator = np.random.RandomState(random_state) if isinstance(random_state, int) else random_state
     train, rest = train_test_indices(n_rows, train_size=partitions[0], random_state=generator)
     if second_split == "fixed":
-        split = partitions[1] / (partitions[1] + partitions[2])
+        split = devset_share(partitions)
     elif second_split == "original":
         split = partitions[1]
     else:

@@ -138,6 +138,6 @@ def printed(result: Any) -> list[str]:
 
 def figures(result: Any) -> dict[str, Any]:
     """``accuracy``: train (mean batch accuracy) and test accuracy per epoch of repetition 0."""
-    train = np.asarray(result.metrics["train_accuracy_by_epoch"], dtype=float)[0]
-    test = np.asarray(result.metrics["test_accuracy_by_epoch"], dtype=float)[0]
+    train = result.metric("train_accuracy_by_epoch")[0]
+    test = result.metric("test_accuracy_by_epoch")[0]
     return {"accuracy": common.train_test_accuracy_figure(train, test)}

@@ -68,7 +68,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     targets = torch.from_numpy(labels)
     out = engine.train(
         architecture, torch.from_numpy(features), targets, learning_rates=[params.learning_rate] * len(keys),
-        epochs=params.epochs, keys=keys, train_mask=~test_rows, test_mask=test_rows,
+        epochs=params.epochs, keys=keys, train_mask=~test_rows,
         record=("losses", "accuracy", "test_accuracy"), device=device,
     )
     shape = (params.reps, params.k)
@@ -110,7 +110,9 @@ def figures(result: Any) -> dict[str, Any]:
     train = np.asarray(metrics["train_accuracy"], dtype=float)[0]
     test = np.asarray(metrics["test_accuracy"], dtype=float)[0]
     k = len(test)
-    mean, sd = float(np.mean(test)), float(np.std(test))
+    # rep 0's mean and sd (ddof 0) of the fold test accuracies, as run() stored them
+    mean = float(np.asarray(metrics["mean_test_accuracy"], dtype=float)[0])
+    sd = float(np.asarray(metrics["std_test_accuracy"], dtype=float)[0])
     folds = np.arange(1, k + 1)
 
     fig_bars, ax = common.figure(width=max(6.0, 0.6 * k + 3))

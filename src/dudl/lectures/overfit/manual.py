@@ -154,9 +154,9 @@ def printed(result: Any) -> list[str]:
 
 def figures(result: Any) -> dict[str, Any]:
     """``training``: loss and train accuracy per epoch of repetition 0, the final test accuracy as a marker."""
-    losses = np.asarray(result.metrics["losses"], dtype=float)[0]
-    train_accuracy = np.asarray(result.metrics["train_accuracy_by_epoch"], dtype=float)[0]
-    test_accuracy = float(np.asarray(result.metrics["test_accuracy"], dtype=float)[0])
+    losses = result.metric("losses")[0]
+    train_accuracy = result.metric("train_accuracy_by_epoch")[0]
+    test_accuracy = float(result.metric("test_accuracy")[0])
     epochs = np.arange(len(losses))
     fig, (ax_loss, ax_accuracy) = common.figure(ncols=2)
     ax_loss.plot(epochs, losses, "k-")

@@ -62,18 +62,6 @@ class Params(BaseParams):
             splits.check_sklearn_proportion("train_proportions", proportion, 150)
 
 
-def model_masks(n_rows: int, proportion: float, key: np.random.SeedSequence, epochs: int,
-                resplit_every_epoch: bool) -> np.ndarray:
-    """[epochs or 1, n_rows] bool training rows of one model: its split (or one split per epoch)."""
-    state = seeding.sklearn_state(key)
-    if resplit_every_epoch:
-        return splits.resplit_masks(n_rows, proportion, epochs, state)
-    train, _ = splits.train_test_indices(n_rows, train_size=proportion, random_state=state)
-    mask = np.zeros((1, n_rows), dtype=bool)
-    mask[0, train] = True
-    return mask
-
-
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Toy split; then the demo model and every (rep, proportion) model in one batched train call."""
     fake_data, _ = data.toy()
@@ -90,9 +78,10 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         for index, proportion in enumerate(proportions):
             keys.append(seeding.key(params.seed, seeding.MODEL, rep, index))
             cell_proportions.append(float(proportion))
-    masks = np.stack([model_masks(n_rows, p, k, params.epochs, params.resplit_every_epoch)
+    n_splits = params.epochs if params.resplit_every_epoch else 1  # one split per model, or one per epoch
+    masks = np.stack([splits.resplit_masks(n_rows, p, n_splits, seeding.sklearn_state(k))
                       for p, k in zip(cell_proportions, keys, strict=True)])  # [M, 1 or epochs, N]
-    train_rows = torch.from_numpy(masks if params.resplit_every_epoch else masks[:, 0])
+    train_rows = torch.from_numpy(masks)
 
     architecture = models.iris_net(params.n_hidden)
     targets = torch.from_numpy(labels)

@@ -14,8 +14,8 @@ from typing import Any, Literal
 import numpy as np
 
 from dudl.core import data, seeding, splits
-from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
+from dudl.params import param, reps_param, seed_param
 
 COURSE_OUTPUT = """\
 Training data size: (8, 4)
@@ -57,15 +57,7 @@ class Params(BaseParams):
     def check(self) -> None:
         splits.check_partitions(self.partitions, N_ROWS)
         if self.second_split == "fixed":
-            n_train, n_rest = splits.sklearn_sizes(N_ROWS, self.partitions[0])
-            n_dev, n_test = splits.sklearn_sizes(n_rest, self.partitions[1] / sum(self.partitions[1:]))
-            if min(n_train, n_dev, n_test) < 1:
-                shown = ", ".join(f"{p:g}" for p in self.partitions)
-                raise ParamError(
-                    f"parameter 'partitions' = [{shown}] leaves an empty set in scikit-learn's split of {N_ROWS} "
-                    f"rows (sizes {n_train}, {n_dev}, {n_test}); allowed: proportions in (0, 1) summing to 1 "
-                    "that give every set at least one row"
-                )
+            splits.check_sklearn_partitions(self.partitions, N_ROWS)
 
 
 
@@ -75,7 +67,6 @@ def run(params: Params) -> dict[str, Any]:
     sklearn_rows: list[list[list[int]]] | None = []
     sklearn_error = None
     random_indices, numpy_rows = [], []
-    boundaries = splits.partition_boundaries(N_ROWS, params.partitions)
     for rep in range(params.reps):
         data_key = seeding.key(params.seed, seeding.DATA, rep)
         if sklearn_rows is not None:

@@ -1,14 +1,19 @@
-"""Shared test helpers: the real `dudl` entry point, run as a subprocess."""
+"""Shared test helpers: the real `dudl` entry point, run as a subprocess, and the JSON round trip of a Result."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from dudl.result import Result
 
 # One torch thread per test process (and per CLI subprocess it starts), read when torch is imported: the
 # test models are small, and two pytest-xdist workers with two threads each would oversubscribe the 2 cores
@@ -40,3 +45,37 @@ def cli(tmp_path: Path):
 def cli_json(tmp_path: Path):
     """`cli_json(experiment_id, *args)` runs `dudl run ID --json --no-figures ARGS...` and parses stdout."""
     return lambda experiment_id, *args: run_json(experiment_id, *args, cwd=tmp_path)
+
+
+def reload_result(result: Result) -> Result:
+    """The Result as `dudl run --json` writes it and `Result.load` reads it back."""
+    from dudl.result import Result  # imported here, after OMP_NUM_THREADS is set above
+
+    return Result.from_dict(json.loads(result.to_json()))
+
+
+def draw_from_json(result: Result, names: set[str]) -> Result:
+    """The figures of the JSON round trip are exactly ``names``, each has axes and renders to PNG; every
+    figure is closed. Returns the reloaded Result."""
+    import matplotlib.pyplot as plt
+
+    loaded = reload_result(result)
+    figures = loaded.figures()
+    assert set(figures) == names
+    for name, figure in figures.items():
+        assert figure.axes, name
+        figure.savefig(io.BytesIO(), format="png", dpi=30)
+        plt.close(figure)
+    return loaded
+
+
+@pytest.fixture
+def reloaded():
+    """`reloaded(result)`: the Result after the JSON round trip (see `reload_result`)."""
+    return reload_result
+
+
+@pytest.fixture
+def draw():
+    """`draw(result, names)`: checks and renders the JSON round trip's figures (see `draw_from_json`)."""
+    return draw_from_json

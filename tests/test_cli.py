@@ -94,6 +94,16 @@ BAD_INPUTS = [
     (["run", "math.derivatives", "--seed", "1"], "unknown parameter 'seed'"),
     (["run", "gd.1d", "--device", "tpu"], "--device must be"),
     (["run", "gd.1d", "--bogus"], "No such option"),
+    (["run", "gd.dynamic-lr", "--param", 'schedules=["fixed","cyclic"]'],
+     "'schedules' must be one of \"fixed\", \"gradient\", \"time\", got \"cyclic\""),
+    (["run", "math.derivatives", "--param", "expression=import os"],
+     "expression 'import os' is not valid sympy syntax"),
+    (["run", "ann.multilayer", "--param", "n_hidden=0", "--no-figures"], "'n_hidden' must be >= 1, got 0"),
+    (["run", "ann.seq2class", "--param", 'definitions=["functional"]', "--no-figures"],
+     "'definitions' must be one of \"sequential\", \"class\", got \"functional\""),
+    (["run", "overfit.kfold", "--param", "k=151", "--no-figures"], "'k' must be >= 2 and <= 150"),
+    (["run", "overfit.train-dev-test", "--param", "partitions=[0.5,0.2,0.2]", "--no-figures"],
+     "'partitions' must sum to 1, got [0.5, 0.2, 0.2]"),
 ]
 
 

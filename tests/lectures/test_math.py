@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
 
 import dudl
-from dudl.result import Result
 
 
 def test_course_output_and_metrics() -> None:
@@ -39,8 +37,8 @@ def test_other_expressions_and_constants() -> None:
     assert (constant["f"] == 7).all() and (constant["df"] == 0).all()
 
 
-def test_figures_from_json() -> None:
-    result = Result.from_dict(json.loads(dudl.run("math.derivatives", x_min=-2, x_max=3).to_json()))
+def test_figures_from_json(reloaded) -> None:
+    result = reloaded(dudl.run("math.derivatives", x_min=-2, x_max=3))
     figures = result.figures()
     assert set(figures) == {"function", "derivative", "activations", "activation_derivatives"}
     titles = {name: fig.axes[0].get_title() for name, fig in figures.items()}
@@ -74,9 +72,6 @@ def test_bad_values_raise_param_error(overrides: dict, fragment: str) -> None:
     assert fragment in str(error.value) and "\n" not in str(error.value)
 
 
-def test_cli_end_to_end(cli_json, cli) -> None:
+def test_cli_end_to_end(cli_json) -> None:
     data = cli_json("math.derivatives", "--param", 'expression="x**3"', "--param", "n_points=3")
     assert data["metrics"]["derivative"] == "3*x**2" and data["metrics"]["df"] == [48.0, 0.0, 48.0]
-    proc = cli("run", "math.derivatives", "--param", "expression=import os")
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert len(proc.stderr.strip().splitlines()) == 1 and "not valid sympy syntax" in proc.stderr

@@ -5,9 +5,11 @@ trains; ``arch.sequential()`` is the course's ``nn.Sequential`` form). Where a l
 an ``nn.Module`` class with ``__init__`` and ``forward``, the class is here too, and
 
 * :func:`build_seeded` builds any module with its weights drawn from a seeding key, exactly as the
-  engine draws the weights of that key (``nn.Linear``'s default initialisation, layer by layer);
-* :func:`sequential_state` turns a module's weights into the engine's (Sequential) naming, for
-  ``engine.train(..., initial_weights=...)``, so the class's own weights are the ones trained;
+  engine draws the weights of that key (``nn.Linear``'s default initialisation, layer by layer); such a
+  module can be handed to ``engine.train(..., initial_weights=[module])`` as it is (the engine reads its
+  ``parameters()`` in order), so the class's own weights are the ones trained;
+* :func:`sequential_state` turns a module's weights into the state dict of the architecture's Sequential
+  form (e.g. to load a class's weights into ``arch.sequential()`` with :func:`load_trained`);
 * :func:`load_trained` loads an engine-trained state dict (``TrainResult.state_dict(k)``) into the class;
 * :func:`structure` is ``print(model)`` of an architecture's Sequential form.
 
@@ -86,7 +88,7 @@ class theClass4ANN(nn.Module):  # noqa: N801  (the course's class name, ANN/DUDL
 
 
 # ---------------------------------------------------------------------------------------------------
-# Moving weights between the engine (Sequential naming) and any module
+# Modules and the engine: weights in Sequential naming, printing, building from a seeding key
 
 
 def linear_layers(module: nn.Module) -> list[nn.Linear]:
@@ -101,7 +103,7 @@ def _sequential_linear_names(state: dict[str, torch.Tensor]) -> list[str]:
 
 
 def sequential_state(architecture: Architecture, module: nn.Module) -> dict[str, torch.Tensor]:
-    """``module``'s weights under the names of ``architecture.sequential()`` (for ``initial_weights``)."""
+    """``module``'s weights under the names of ``architecture.sequential()`` (a state dict of its Sequential form)."""
     layers = linear_layers(module)
     if len(layers) != architecture.n_layers:
         raise ValueError(f"module has {len(layers)} Linear layers, the architecture {architecture.n_layers}")
@@ -148,7 +150,8 @@ def build_seeded(factory: Callable[[], ModuleT], key: np.random.SeedSequence) ->
         return factory()
 
 
-# --- iris-family models (ann.iris, ann.qwerties-3class, ann.hidden-units, ann.seq2class, ann.breadth-vs-depth) ---  # noqa: E501
+# ---------------------------------------------------------------------------------------------------
+# More architectures (ann.qwerties-3class, ann.breadth-vs-depth)
 
 
 def qwerty_3class_net(n_hidden: int = 4, *, double_softmax: bool = True) -> Architecture:
@@ -170,6 +173,10 @@ def breadth_depth_net(n_units: int, n_layers: int, *, relu_after_input: bool = T
     first = "relu" if relu_after_input else "none"
     return Architecture(sizes=(4, *([n_units] * (n_layers + 1)), 3),
                         activations=(first, *(["relu"] * n_layers), "none"), loss="cross_entropy")
+
+
+# ---------------------------------------------------------------------------------------------------
+# More of the course's nn.Module classes (ann.seq2class, ann.breadth-vs-depth)
 
 
 class ANNirisMultilayer(nn.Module):
@@ -219,6 +226,10 @@ class ANNiris(nn.Module):  # the course's class name (ANN/DUDL_ANN_breadthVsDept
         for i in range(self.nLayers):
             x = F.relu(self.layers[f"hidden{i}"](x))
         return self.layers["output"](x)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Counting parameters and summarising layers (ann.breadth-vs-depth, ann.num-parameters)
 
 
 def n_trainable(module: nn.Module) -> int:

@@ -79,8 +79,7 @@ def _demo(params: Params, inputs: torch.Tensor, targets: torch.Tensor, device: s
                                             relu_after_input=params.relu_after_input)
     trained = engine.train(architecture, inputs, targets, learning_rates=[params.learning_rate],
                            epochs=params.demo_epochs, keys=[demo_key],
-                           initial_weights=[models.sequential_state(architecture, model)], record=(),
-                           device=device)
+                           initial_weights=[model], record=(), device=device)
     return {
         "demo_accuracy": float(engine.accuracy(trained.outputs, targets, architecture).numpy()[0]),
         "demo_n_params": models.n_trainable(model),
@@ -130,7 +129,7 @@ def printed(result: Result) -> list[str]:
         model = models.ANNiris(params["demo_units"], params["demo_layers"], params["relu_after_input"])
     lines = str(model).splitlines()
     lines.append(str(torch.Size(np.asarray(metrics["demo_untrained_output_shape"]).tolist())))
-    lines += str(torch.tensor(np.asarray(metrics["demo_untrained_output"], dtype=np.float32))).splitlines()
+    lines += common.tensor_lines(np.asarray(metrics["demo_untrained_output"], dtype=np.float32))
     lines.append(f"({common.tensor_text(metrics['demo_accuracy'])}, {int(metrics['demo_n_params'])})")
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     if accuracy.shape[0] > 1:
@@ -151,12 +150,8 @@ def figures(result: Result) -> dict[str, Figure]:
     for d, depth in enumerate(depths):
         plot_spread(ax, widths, accuracy[:, d], fmt="o-", label=f"{depth}", markerfacecolor="w",
                     color=f"C{d % 10}")
-    ax.plot(widths[[0, -1]], [33, 33], "--", color=[0.8, 0.8, 0.8])
-    ax.plot(widths[[0, -1]], [67, 67], "--", color=[0.8, 0.8, 0.8])
+    common.hidden_units_panel(ax, widths)
     ax.legend(title="hidden layers")
-    ax.set_xlabel("Number of hidden units")
-    ax.set_ylabel("accuracy")
-    ax.set_title("Accuracy")
     vs_params, ax = figure()
     if accuracy.shape[0] > 1:  # every repetition faintly, the mean over repetitions on top
         for rep_accuracy in accuracy:

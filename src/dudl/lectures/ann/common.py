@@ -1,5 +1,6 @@
-"""Pieces shared by the ann experiments: qwerty data per repetition, the qwerty figures, the decision
-surface (the predicted class over a grid behind the data), and the learning-rate sweep figure.
+"""Pieces shared by the ann experiments: qwerty data per repetition, the learning-rate sweep run once per
+model variant, the qwerty figures, the decision surface (the predicted class over a grid behind the data),
+and the learning-rate sweep figure and its panels.
 
 Figures take plain arrays (``np.asarray`` of Result metrics, or data regenerated from the Result's
 params with :func:`qwerties_for_rep`), so they work on a Result loaded back from JSON.
@@ -7,7 +8,7 @@ params with :func:`qwerties_for_rep`), so they work on a Result loaded back from
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from dudl.core import engine, seeding
 from dudl.lectures.common import figure, plot_spread
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from torch import nn
@@ -56,14 +58,12 @@ def binary_targets(labels: torch.Tensor) -> torch.Tensor:
     return labels.to(torch.float32).unsqueeze(-1)
 
 
-def check_centers(centers: Sequence[Sequence[float]], n_classes: int | None = None) -> None:
-    """Raise ParamError unless ``centers`` is a list of (x, y) pairs (``n_classes`` of them if given)."""
+def check_centers(centers: Sequence[Sequence[float]], n_classes: int) -> None:
+    """Raise ParamError unless ``centers`` holds ``n_classes`` centres (one per class); only the count is checked."""
     from dudl.params import ParamError
 
-    if n_classes is not None and len(centers) != n_classes:
+    if len(centers) != n_classes:
         raise ParamError(f"parameter 'centers' must hold {n_classes} [x, y] centres, got {len(centers)}")
-    if len(centers) < 2:
-        raise ParamError("parameter 'centers' must hold at least 2 [x, y] centres (one per class)")
 
 
 def chance_failed(accuracy: Any, n_classes: int = 2) -> np.ndarray:
@@ -79,6 +79,11 @@ def success_fraction(accuracy: Any, threshold: float) -> np.ndarray:
 def tensor_text(value: float) -> str:
     """How the course's notebooks show a float32 scalar tensor, e.g. ``tensor(0.7600)``, ``tensor(50.)``."""
     return repr(torch.tensor(float(value), dtype=torch.float32))
+
+
+def tensor_lines(values: Any, **kwargs: Any) -> list[str]:
+    """How ``print(torch.tensor(values))`` shows ``values``, as lines."""
+    return str(torch.tensor(np.asarray(values), **kwargs)).splitlines()
 
 
 def data_type_lines(n_rows: int) -> list[str]:
@@ -105,6 +110,62 @@ def sweep_batch(seed: int, reps: int, n_rates: int, data: torch.Tensor, labels: 
     keys += [seeding.key(seed, seeding.MODEL, rep, i, *extra) for rep in range(reps) for i in range(n_rates)]
     rows = torch.tensor([0] + [rep for rep in range(reps) for _ in range(n_rates)])
     return keys, data[rows], labels[rows]
+
+
+def variant_sweep(params: Any, data: torch.Tensor, labels: torch.Tensor, variants: Sequence[int | None],
+                  architectures: Sequence[engine.Architecture],
+                  build: Callable[[int, np.random.SeedSequence], nn.Module] | None = None,
+                  losses_dtype: npt.DTypeLike = np.float32,
+                  device: str = "cpu") -> tuple[engine.TrainResult, torch.Tensor, dict[str, Any]]:
+    """ann.multilayer's batch (:func:`sweep_batch`: the demo, then every (repetition, learning rate) cell) once
+    per model variant, every model trained in one engine call.
+
+    ``params`` gives ``seed``, ``reps``, ``learning_rates``, ``epochs``, ``demo_learning_rate`` and
+    ``success_threshold``. Variant ``v`` has the key suffix ``variants[v]`` (see :func:`sweep_batch`) and
+    the architecture ``architectures[v]``; with ``build``, each of its models starts from the weights of the
+    module ``build(v, key)`` (else the engine draws them from the key). data [reps, N, 2], labels [reps, N].
+
+    Returns the trained models, their data [n*(1 + reps*n_rates), N, 2] and the metrics ``learning_rates``,
+    ``demo_accuracy`` [n], ``demo_losses`` [n, epochs], ``accuracy`` [reps, n, n_rates], ``losses``
+    [reps, n, n_rates, epochs] (both losses as ``losses_dtype``), ``final_loss`` (float64) and
+    ``success_fraction`` [reps, n].
+    """
+    learning_rates = np.asarray(params.learning_rates, dtype=float)
+    n_variants, n_rates, reps = len(variants), len(learning_rates), params.reps
+    keys: list[np.random.SeedSequence] = []
+    model_architectures: list[engine.Architecture] = []
+    initial: list[nn.Module] = []
+    data_parts, label_parts = [], []
+    for v, (variant, architecture) in enumerate(zip(variants, architectures, strict=True)):
+        variant_keys, variant_data, variant_labels = sweep_batch(params.seed, reps, n_rates, data, labels, variant)
+        keys += variant_keys
+        model_architectures += [architecture] * len(variant_keys)
+        if build is not None:
+            initial += [build(v, key) for key in variant_keys]
+        data_parts.append(variant_data)
+        label_parts.append(variant_labels)
+    model_data, model_labels = torch.cat(data_parts), torch.cat(label_parts)
+    targets = binary_targets(model_labels)
+    out = engine.train(model_architectures, model_data, targets,
+                       learning_rates=[params.demo_learning_rate, *np.tile(learning_rates, reps)] * n_variants,
+                       epochs=params.epochs, keys=keys, initial_weights=initial if build is not None else None,
+                       record=("losses",), device=device)
+    per_variant = 1 + reps * n_rates  # the demo, then the sweep cells
+    accuracy = engine.accuracy(out.outputs, model_labels, architectures[0]).numpy().reshape(n_variants, per_variant)
+    final_loss = engine.loss_values(out.outputs, targets, architectures[0]).numpy().astype(np.float64)
+    final_loss = final_loss.reshape(n_variants, per_variant)
+    losses = out.losses.numpy().astype(losses_dtype, copy=False).reshape(n_variants, per_variant, params.epochs)
+    sweep_accuracy = accuracy[:, 1:].reshape(n_variants, reps, n_rates).transpose(1, 0, 2)
+    metrics = {
+        "learning_rates": learning_rates,
+        "demo_accuracy": accuracy[:, 0],
+        "demo_losses": losses[:, 0],
+        "accuracy": sweep_accuracy,
+        "losses": losses[:, 1:].reshape(n_variants, reps, n_rates, params.epochs).transpose(1, 0, 2, 3),
+        "final_loss": final_loss[:, 1:].reshape(n_variants, reps, n_rates).transpose(1, 0, 2),
+        "success_fraction": success_fraction(sweep_accuracy, params.success_threshold),
+    }
+    return out, model_data, metrics
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -175,12 +236,12 @@ def decision_surface_figure(surface: Any, extent: Any, data: np.ndarray, labels:
 # Figures
 
 
-def plot_classes(ax: Axes, data: np.ndarray, labels: np.ndarray, **style: Any) -> None:
+def plot_classes(ax: Axes, data: np.ndarray, labels: np.ndarray) -> None:
     """Each class's points with the course's markers ('bs', 'ko', 'r^')."""
     data, labels = np.asarray(data), np.asarray(labels)
     for k in range(int(labels.max()) + 1):
         rows = labels == k
-        ax.plot(data[rows, 0], data[rows, 1], CLASS_MARKERS[k % len(CLASS_MARKERS)], **style)
+        ax.plot(data[rows, 0], data[rows, 1], CLASS_MARKERS[k % len(CLASS_MARKERS)])
 
 
 def data_figure(data: np.ndarray, labels: np.ndarray) -> Figure:
@@ -228,36 +289,65 @@ def losses_figure(losses: Any, final_loss: float | None = None, title: str | Non
     return fig
 
 
-def demo_losses_figure(demo_losses: Any, labels: Sequence[str] | None = None) -> Figure:
+def demo_losses_figure(demo_losses: Any) -> Figure:
     """The demo's losses per epoch ('Epoch', 'Loss'): [epochs], or one line per variant [n, epochs]."""
     fig, ax = figure()
     curves = np.atleast_2d(np.asarray(demo_losses, dtype=float))
     ax.plot(curves.T)
-    if labels is not None and len(curves) > 1:
-        ax.legend(labels)
     ax.set_xlabel("Epoch")
     ax.set_ylabel("Loss")
     return fig
 
 
-def sweep_figure(learning_rates: Any, accuracy_lines: Mapping[str, Any], loss_curves: Any) -> Figure:
-    """ann.learning-rates' ``sweep``: left, accuracy by learning rate ('s-'; each entry of ``accuracy_lines``
-    is [n_lr] or [reps, n_lr], drawn as the mean with the reps faint; legend when several lines); right,
-    every loss curve ``loss_curves`` [n_curves, epochs]."""
+def accuracy_panel(ax: Axes, learning_rates: Any, accuracy_lines: Mapping[str | None, Any],
+                   legend: bool | None = None) -> None:
+    """Accuracy by learning rate ('s-', colours C0-C3): each entry of ``accuracy_lines`` (label -> [n_lr] or
+    [reps, n_lr]) drawn as the mean with the reps faint; a legend if ``legend`` (None: when several lines)."""
     learning_rates = np.asarray(learning_rates, dtype=float)
-    fig, (left, right) = figure(ncols=2, width=7.5)
     colours = ("C0", "C1", "C2", "C3")
     for index, (label, values) in enumerate(accuracy_lines.items()):
-        plot_spread(left, learning_rates, np.asarray(values, dtype=float), fmt="s-", label=label,
+        plot_spread(ax, learning_rates, np.asarray(values, dtype=float), fmt="s-", label=label,
                     color=colours[index % len(colours)])
-    if len(accuracy_lines) > 1:
-        left.legend()
-    left.set_xlabel("Learning rate")
-    left.set_ylabel("Accuracy")
-    left.set_title("Accuracy by learning rate")
+    if legend is None:
+        legend = len(accuracy_lines) > 1
+    if legend:
+        ax.legend()
+    ax.set_xlabel("Learning rate")
+    ax.set_ylabel("Accuracy")
+    ax.set_title("Accuracy by learning rate")
+
+
+def losses_panel(ax: Axes, loss_curves: Any, title: str = "Losses by learning rate") -> None:
+    """Every loss curve ``loss_curves`` [n_curves, epochs] (or one [epochs]) against the epoch number."""
     curves = np.atleast_2d(np.asarray(loss_curves, dtype=float))
-    right.plot(curves.T)
-    right.set_xlabel("Epoch number")
-    right.set_ylabel("Loss")
-    right.set_title("Losses by learning rate")
+    ax.plot(curves.T)
+    ax.set_xlabel("Epoch number")
+    ax.set_ylabel("Loss")
+    ax.set_title(title)
+
+
+def sweep_figure(learning_rates: Any, accuracy_lines: Mapping[str | None, Any], loss_curves: Any) -> Figure:
+    """ann.learning-rates' ``sweep``: left, :func:`accuracy_panel` (legend when several lines); right,
+    :func:`losses_panel` of every loss curve ``loss_curves`` [n_curves, epochs]."""
+    fig, (left, right) = figure(ncols=2, width=7.5)
+    accuracy_panel(left, learning_rates, accuracy_lines)
+    losses_panel(right, loss_curves)
     return fig
+
+
+def hidden_units_panel(ax: Axes, widths: np.ndarray) -> None:
+    """The iris width sweeps' accuracy axes: grey dashed chance lines at 33 and 67 across ``widths`` (float
+    [n_widths]), 'Number of hidden units', 'accuracy' and the title 'Accuracy'."""
+    ax.plot(widths[[0, -1]], [33, 33], "--", color=[0.8, 0.8, 0.8])
+    ax.plot(widths[[0, -1]], [67, 67], "--", color=[0.8, 0.8, 0.8])
+    ax.set_xlabel("Number of hidden units")
+    ax.set_ylabel("accuracy")
+    ax.set_title("Accuracy")
+
+
+def predictions_panel(ax: Axes, x: np.ndarray, y: np.ndarray, predictions: Any, title: str) -> None:
+    """The regression lectures' real data ('bo') and predictions ('rs') against x, with a legend and ``title``."""
+    ax.plot(x, y, "bo", label="Real data")
+    ax.plot(x, np.asarray(predictions, dtype=float), "rs", label="Predictions")
+    ax.set_title(title)
+    ax.legend()

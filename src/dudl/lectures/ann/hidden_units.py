@@ -16,7 +16,7 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.ann.iris import IRIS_HEAD_OUTPUT, iris_head_lines, tensor_lines
+from dudl.lectures.ann.iris import IRIS_HEAD_OUTPUT, iris_head_lines
 from dudl.lectures.common import figure, plot_spread, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
@@ -67,8 +67,8 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
 def printed(result: Result) -> list[str]:
     """iris.head() and the labels tensor; for reps > 1, the mean accuracy over widths per repetition."""
     _, labels = datasets.iris()
-    lines = iris_head_lines() + tensor_lines(labels)
-    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    lines = iris_head_lines() + common.tensor_lines(labels)
+    accuracy = result.metric("accuracy")
     if accuracy.shape[0] > 1:
         lines.append(summary_line(f"Accuracy (mean over {accuracy.shape[1]} widths)", accuracy.mean(axis=1),
                                   unit="%", failed=common.chance_failed(accuracy, 3))
@@ -78,13 +78,9 @@ def printed(result: Result) -> list[str]:
 
 def figures(result: Result) -> dict[str, Figure]:
     """``accuracy_by_hidden_units``: accuracy vs width (mean over reps, reps faint), chance lines 33 and 67."""
-    widths = np.asarray(result.metrics["n_hidden"], dtype=float)
-    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    widths = result.metric("n_hidden")
+    accuracy = result.metric("accuracy")
     fig, ax = figure(width=8)
     plot_spread(ax, widths, accuracy, fmt="ko-", markerfacecolor="w", markersize=6)
-    ax.plot(widths[[0, -1]], [33, 33], "--", color=[0.8, 0.8, 0.8])
-    ax.plot(widths[[0, -1]], [67, 67], "--", color=[0.8, 0.8, 0.8])
-    ax.set_xlabel("Number of hidden units")
-    ax.set_ylabel("accuracy")
-    ax.set_title("Accuracy")
+    common.hidden_units_panel(ax, widths)
     return {"accuracy_by_hidden_units": fig}

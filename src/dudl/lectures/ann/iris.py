@@ -105,20 +105,16 @@ def iris_head_lines() -> list[str]:
     return lines
 
 
-def tensor_lines(values: Any, **kwargs: Any) -> list[str]:
-    """How ``print(torch.tensor(values))`` shows ``values``, as lines."""
-    return str(torch.tensor(np.asarray(values), **kwargs)).splitlines()
-
-
 def printed(result: Result) -> list[str]:
     """iris.head(), the labels, the final predicted labels, 'Final accuracy: %g%%' and the softmax row sums."""
     _, labels = datasets.iris()
     metrics = result.metrics
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     probabilities = np.asarray(metrics["probabilities"], dtype=np.float32)
-    lines = iris_head_lines() + tensor_lines(labels) + tensor_lines(np.asarray(metrics["predicted_labels"])[0])
+    lines = iris_head_lines() + common.tensor_lines(labels)
+    lines += common.tensor_lines(np.asarray(metrics["predicted_labels"])[0])
     lines.append(f"Final accuracy: {accuracy[0]:g}%")
-    lines += tensor_lines(probabilities[0].sum(axis=1))
+    lines += common.tensor_lines(probabilities[0].sum(axis=1))
     if len(accuracy) > 1:
         lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3)))
     return lines

@@ -16,7 +16,7 @@ import torch
 
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.lectures.common import figure, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -116,23 +116,15 @@ def figures(result: Result) -> dict[str, Figure]:
     """``demo_losses``, ``sweep``; with the meta-experiment ``meta_accuracy`` and ``meta_accuracy_map``."""
     metrics = result.metrics
     learning_rates = np.asarray(metrics["learning_rates"], dtype=float)
-    demo_fig, ax = figure()
-    ax.plot(np.asarray(metrics["demo_losses"], dtype=float))
-    ax.set_xlabel("Epoch")
-    ax.set_ylabel("Loss")
-    figs = {"demo_losses": demo_fig,
+    figs = {"demo_losses": common.demo_losses_figure(metrics["demo_losses"]),
             "sweep": common.sweep_figure(learning_rates, {"accuracy": metrics["sweep_accuracy"]},
                                          metrics["sweep_losses"])}
     if "accuracy" in metrics:
         accuracy = np.asarray(metrics["accuracy"], dtype=float)
         meta_fig, ax = figure()
-        plot_spread(ax, learning_rates, accuracy, fmt="s-", color="C0",
-                    label=f"mean over {accuracy.shape[0]} reps" if accuracy.shape[0] > 1 else None)
-        if accuracy.shape[0] > 1:
-            ax.legend()
-        ax.set_xlabel("Learning rate")
-        ax.set_ylabel("Accuracy")
-        ax.set_title("Accuracy by learning rate")
+        several = accuracy.shape[0] > 1
+        label = f"mean over {accuracy.shape[0]} reps" if several else None
+        common.accuracy_panel(ax, learning_rates, {label: accuracy}, legend=several)
         from matplotlib.ticker import MaxNLocator
 
         map_fig, ax = figure()

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.common import check_distinct, figure, plot_spread, summary_line
+from dudl.lectures.common import check_distinct, figure, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -66,40 +66,14 @@ def collapse(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Ten
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Both variants' demo and sweep models (ann.multilayer's batch each) trained in one call."""
-    learning_rates = np.asarray(params.learning_rates, dtype=float)
-    n_rates, n_models, reps = len(learning_rates), len(params.models), params.reps
+    n_rates, n_models, reps = len(params.learning_rates), len(params.models), params.reps
     data, labels = common.qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster, params.blur)
-    keys, architectures, model_data, model_labels = [], [], [], []
-    for name in params.models:
-        variant = None if params.paired or name == "nonlinear" else 1
-        variant_keys, variant_data, variant_labels = common.sweep_batch(params.seed, reps, n_rates, data, labels,
-                                                                        variant)
-        keys += variant_keys
-        architectures += [models.multilayer_net(params.n_hidden, linear=name == "linear")] * len(variant_keys)
-        model_data.append(variant_data)
-        model_labels.append(variant_labels)
-    model_data, model_labels = torch.cat(model_data), torch.cat(model_labels)
-    targets = common.binary_targets(model_labels)
-    rates = [params.demo_learning_rate, *np.tile(learning_rates, reps)] * n_models
-    out = engine.train(architectures, model_data, targets, learning_rates=rates, epochs=params.epochs, keys=keys,
-                       record=("losses",), device=device)
-
+    variants = [None if params.paired or name == "nonlinear" else 1 for name in params.models]
+    architectures = [models.multilayer_net(params.n_hidden, linear=name == "linear") for name in params.models]
+    out, model_data, sweep_metrics = common.variant_sweep(params, data, labels, variants, architectures,
+                                                          device=device)
+    metrics: dict[str, Any] = {"models": list(params.models), **sweep_metrics}
     per_variant = 1 + reps * n_rates  # the demo, then the sweep cells
-    accuracy = engine.accuracy(out.outputs, model_labels, architectures[0]).numpy().reshape(n_models, per_variant)
-    final_loss = engine.loss_values(out.outputs, targets, architectures[0]).numpy().astype(np.float64)
-    final_loss = final_loss.reshape(n_models, per_variant)
-    losses = out.losses.numpy().reshape(n_models, per_variant, params.epochs)
-    sweep_accuracy = accuracy[:, 1:].reshape(n_models, reps, n_rates).transpose(1, 0, 2)
-    metrics: dict[str, Any] = {
-        "models": list(params.models),
-        "learning_rates": learning_rates,
-        "demo_accuracy": accuracy[:, 0],
-        "demo_losses": losses[:, 0],
-        "accuracy": sweep_accuracy,
-        "losses": losses[:, 1:].reshape(n_models, reps, n_rates, params.epochs).transpose(1, 0, 2, 3),
-        "final_loss": final_loss[:, 1:].reshape(n_models, reps, n_rates).transpose(1, 0, 2),
-        "success_fraction": common.success_fraction(sweep_accuracy, params.success_threshold),
-    }
     if "linear" in params.models:
         first = params.models.index("linear") * per_variant
         metrics.update(collapse_metrics(out, model_data, first, reps, n_rates))
@@ -107,7 +81,8 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         [100 * LogisticRegression().fit(x, y).score(x, y) for x, y in zip(data.numpy(), labels.numpy(),
                                                                           strict=True)])
     demo_rows = [v * per_variant for v in range(n_models)]
-    surfaces = [common.decision_surface(out.module(k), architectures[k], data[0].numpy()) for k in demo_rows]
+    surfaces = [common.decision_surface(out.module(k), architectures[v], data[0].numpy())
+                for v, k in enumerate(demo_rows)]
     metrics["decision_surface"] = np.stack([s["decision_surface"] for s in surfaces])
     metrics["decision_surface_extent"] = surfaces[0]["decision_surface_extent"]
     return metrics
@@ -134,24 +109,16 @@ def figures(result: Result) -> dict[str, Figure]:
     """``sweep``, ``losses`` (a panel per variant), ``decision_boundaries`` and ``decision_surface``."""
     metrics, params = result.metrics, result.params
     names = list(metrics["models"])
-    learning_rates = np.asarray(metrics["learning_rates"], dtype=float)
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
 
     sweep_fig, ax = figure()
-    for v, name in enumerate(names):
-        plot_spread(ax, learning_rates, accuracy[:, v], fmt="s-", label=name, color=f"C{v}")
-    ax.legend()
-    ax.set_xlabel("Learning rate")
-    ax.set_ylabel("Accuracy")
-    ax.set_title("Accuracy by learning rate")
+    common.accuracy_panel(ax, metrics["learning_rates"], {name: accuracy[:, v] for v, name in enumerate(names)},
+                          legend=True)
 
     losses = np.asarray(metrics["losses"], dtype=float)[0]
     loss_fig, axes = figure(ncols=len(names))
     for ax, name, curves in zip(np.atleast_1d(axes), names, losses, strict=True):
-        ax.plot(curves.T)
-        ax.set_xlabel("Epoch number")
-        ax.set_ylabel("Loss")
-        ax.set_title(f"Losses by learning rate ({name})")
+        common.losses_panel(ax, curves, f"Losses by learning rate ({name})")
 
     data, labels = common.rep0_qwerties(params)
     boundary_fig, ax = figure()

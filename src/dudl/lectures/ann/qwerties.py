@@ -97,7 +97,7 @@ def figures(result: Result) -> dict[str, Figure]:
 
 def printed(result: Result) -> list[str]:
     """The data's type and shape, ``print(model)``, ``Final accuracy``; then the spread over repetitions."""
-    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    accuracy = result.metric("accuracy")
     n_rows = 2 * result.params["n_per_cluster"]
     lines = [*common.data_type_lines(n_rows), *models.structure(models.qwerty_net()).splitlines(),
              f"Final accuracy: {accuracy[0]:g}%"]

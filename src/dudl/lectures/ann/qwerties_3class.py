@@ -79,7 +79,7 @@ def printed(result: Result) -> list[str]:
     """The data's and the untrained output's shapes, 'Final accuracy: %g%%', the softmax row sums."""
     params = result.params
     n_rows = len(params["centers"]) * params["n_per_cluster"]
-    accuracy = np.asarray(result.metrics["accuracy"], dtype=float)
+    accuracy = result.metric("accuracy")
     probabilities = np.asarray(result.metrics["probabilities"], dtype=np.float32)[0]
     # the course sums the softmax outputs of its last forward pass, hence the grad_fn
     row_sums = torch.sum(torch.tensor(probabilities, requires_grad=True), axis=1)

@@ -14,7 +14,7 @@ import torch
 
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann.common import losses_figure
+from dudl.lectures.ann.common import losses_figure, predictions_panel
 from dudl.lectures.common import figure, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
@@ -104,16 +104,14 @@ def figures(result: Result) -> dict[str, Figure]:
         loss_fig = losses_figure(metrics["losses"], float(final_loss[0]), f"Final loss = {final_loss[0]:g}")
 
     predictions_fig, ax = figure()
-    ax.plot(x, y, "bo", label="Real data")
-    ax.plot(x, np.asarray(metrics["predictions"], dtype=float)[0], "rs", label="Predictions")
-    ax.set_title(f"prediction-data r={float(np.asarray(metrics['correlation'])[0]):.2f}")
-    ax.legend()
+    predictions_panel(ax, x, y, np.asarray(metrics["predictions"], dtype=float)[0],
+                      f"prediction-data r={float(np.asarray(metrics['correlation'])[0]):.2f}")
     return {"data": data_fig, "losses": loss_fig, "predictions": predictions_fig}
 
 
 def printed(result: Result) -> list[str]:
     """``print(model)`` and ``testloss.item()`` of repetition 0; then the spread over repetitions."""
-    final_loss = np.asarray(result.metrics["final_loss"], dtype=float)
+    final_loss = result.metric("final_loss")
     lines = [*models.structure(models.regression_net()).splitlines(), repr(float(final_loss[0]))]
     if final_loss.size > 1:
         lines.append(summary_line("final_loss", final_loss,

@@ -14,6 +14,7 @@ import numpy as np
 
 from dudl.core import data as datasets
 from dudl.core import seeding
+from dudl.lectures.ann.common import predictions_panel
 from dudl.lectures.ann.regression import fit_regression
 from dudl.lectures.common import figure, plot_spread, summary_line
 from dudl.params import Params as BaseParams
@@ -96,12 +97,10 @@ def figures(result: Result) -> dict[str, Figure]:
     left.plot(np.asarray(metrics["demo_losses"], dtype=float))
     left.set_xlabel("Epoch")
     left.set_title("Loss")
-    right.plot(demo_x, demo_y, "bo", label="Real data")
-    right.plot(demo_x, np.asarray(metrics["demo_predictions"], dtype=float), "rs", label="Predictions")
+    predictions_panel(right, demo_x, demo_y, metrics["demo_predictions"],
+                      f"prediction-data corr = {float(metrics['demo_correlation']):.2f}")
     right.set_xlabel("x")
     right.set_ylabel("y")
-    right.set_title(f"prediction-data corr = {float(metrics['demo_correlation']):.2f}")
-    right.legend()
 
     slopes = np.asarray(metrics["slopes"], dtype=float)
     sweep_fig, (left, right) = figure(ncols=2)

@@ -4,7 +4,7 @@ ann.multilayer's 2-16-1-1 model rewritten as an ``nn.Module`` class (the course'
 ``ANNiris``), with the demo and the learning-rate sweep rerun to check that it works the same. Each class
 model is built from its seeding key and its own initial weights are handed to the engine, so the class
 really is the model that is trained. With ``paired`` both definitions share the key (identical weights,
-identical data), so their losses agree to the last bit.
+identical data), so their losses agree to float32 rounding.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.ann.seq_vs_class import DEFINITIONS, Definition, shown_definition
+from dudl.lectures.ann.seq_vs_class import DEFINITIONS, Definition, shown_definition, variant_index
 from dudl.lectures.common import check_distinct, figure, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from torch import nn
 
     from dudl.result import Result
 
@@ -59,57 +59,24 @@ class Params(BaseParams):
         check_distinct("definitions", self.definitions, "definition")
 
 
-def variant_index(params: Params, definition: str) -> int | None:
-    """None (the paired keys, ann.multilayer's) unless unpaired and not the Sequential: then its index is
-    appended to every key of the definition, so its initial weights are its own (the data stay the rep's)."""
-    return None if params.paired or definition == "sequential" else DEFINITIONS.index(definition)
-
-
-def initial_state(definition: str, architecture: engine.Architecture,
-                  key: np.random.SeedSequence) -> dict[str, torch.Tensor]:
-    """The definition's module built from ``key`` (``nn.Sequential`` or the class), as engine weights."""
+def initial_module(definition: str, architecture: engine.Architecture, key: np.random.SeedSequence) -> nn.Module:
+    """The definition's module (``nn.Sequential`` or the class), its weights drawn from ``key``."""
     factory = models.ANNirisMultilayer if definition == "class" else architecture.sequential
-    return models.sequential_state(architecture, models.build_seeded(factory, key))
+    return models.build_seeded(factory, key)
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Per definition: the demo, then every (repetition, learning rate) cell, as in ann.multilayer; all
     definitions in one engine call, each model started from its own module's weights."""
     architecture = models.multilayer_net(16)
-    definitions, rates, reps = params.definitions, np.asarray(params.learning_rates, dtype=float), params.reps
-    n_defs, n_rates = len(definitions), len(rates)
-    data, labels = common.qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster,
+    definitions = params.definitions
+    data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
                                             params.blur)  # [reps, N, 2], [reps, N]
-    keys, initial, model_data, model_labels = [], [], [], []
-    for name in definitions:  # per definition: the demo (rep 0's data), then [reps, rates]
-        name_keys, name_data, name_labels = common.sweep_batch(params.seed, reps, n_rates, data, labels,
-                                                               variant_index(params, name))
-        keys += name_keys
-        initial += [initial_state(name, architecture, key) for key in name_keys]
-        model_data.append(name_data)
-        model_labels.append(name_labels)
-    model_labels = torch.cat(model_labels)
-    targets = common.binary_targets(model_labels)
-    trained = engine.train(architecture, torch.cat(model_data), targets,
-                           learning_rates=[params.demo_learning_rate, *np.tile(rates, reps)] * n_defs,
-                           epochs=params.epochs, keys=keys, initial_weights=initial, record=("losses",),
-                           device=device)
-    per_definition = 1 + reps * n_rates
-    accuracy = engine.accuracy(trained.outputs, model_labels, architecture).numpy().reshape(n_defs, per_definition)
-    final_loss = engine.loss_values(trained.outputs, targets, architecture).numpy().astype(float)
-    final_loss = final_loss.reshape(n_defs, per_definition)
-    losses = trained.losses.numpy().astype(float).reshape(n_defs, per_definition, params.epochs)
-    sweep_accuracy = accuracy[:, 1:].reshape(n_defs, reps, n_rates).transpose(1, 0, 2)
-    metrics: dict[str, Any] = {
-        "definitions": list(definitions),
-        "learning_rates": rates,
-        "demo_accuracy": accuracy[:, 0],
-        "demo_losses": losses[:, 0],
-        "accuracy": sweep_accuracy,
-        "losses": losses[:, 1:].reshape(n_defs, reps, n_rates, params.epochs).transpose(1, 0, 2, 3),
-        "final_loss": final_loss[:, 1:].reshape(n_defs, reps, n_rates).transpose(1, 0, 2),
-        "success_fraction": common.success_fraction(sweep_accuracy, params.success_threshold),
-    }
+    _, _, sweep_metrics = common.variant_sweep(
+        params, data, labels, [variant_index(params.paired, name) for name in definitions],
+        [architecture] * len(definitions), lambda d, key: initial_module(definitions[d], architecture, key),
+        losses_dtype=float, device=device)
+    metrics: dict[str, Any] = {"definitions": list(definitions), **sweep_metrics}
     if set(definitions) == set(DEFINITIONS):
         sweep_losses = metrics["losses"]
         difference = sweep_losses[:, definitions.index("sequential")] - sweep_losses[:, definitions.index("class")]

@@ -1,7 +1,8 @@
 """The course's datasets, as pure generators (spec section 2).
 
 The random ones (:func:`qwerties`, :func:`regression`) take a numpy ``Generator`` (from
-:mod:`dudl.core.seeding`); :func:`iris` and :func:`toy` are fixed data and take none. All return numpy
+:mod:`dudl.core.seeding`; :func:`regression_for_reps` draws every repetition's from its data stream);
+:func:`iris` and :func:`toy` are fixed data and take none. All return numpy
 arrays; experiments convert to torch float32 where they train. Iris comes only from scikit-learn's bundled
 copy.
 """
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.datasets import load_iris  # at import, so that a run's elapsed_s is computation, not imports
+
+from dudl.core import seeding
 
 IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 IRIS_SPECIES = ("setosa", "versicolor", "virginica")
@@ -43,6 +46,13 @@ def regression(
     x = rng.standard_normal((n, 1))
     y = slope * x + noise_sd * rng.standard_normal((n, 1))
     return x.astype(np.float32), y.astype(np.float32)
+
+
+def regression_for_reps(seed: int, reps: int, n: int, noise_sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every repetition's :func:`regression` data (slope 1), repetition r from its data stream
+    ``key(seed, DATA, r)``: ``x``, ``y`` float32 [reps, n, 1]."""
+    pairs = [regression(seeding.numpy_rng(seeding.key(seed, seeding.DATA, rep)), n, noise_sd) for rep in range(reps)]
+    return np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs])
 
 
 def iris() -> tuple[np.ndarray, np.ndarray]:

@@ -48,6 +48,13 @@ def check_grid(x_min: float, x_max: float, names: tuple[str, str] = ("x_min", "x
         raise ParamError(f"{names[0]} must be less than {names[1]}, got {x_min:g} and {x_max:g}")
 
 
+def tensor_text(value: float) -> str:
+    """How the course's notebooks show a float32 scalar tensor, e.g. ``tensor(0.7600)``, ``tensor(50.)``."""
+    import torch  # here, not at the top: the gd lectures use this module and need no torch
+
+    return repr(torch.tensor(float(value), dtype=torch.float32))
+
+
 def train_test_accuracy_figure(train: np.ndarray, test: np.ndarray) -> Figure:
     """The overfitting lectures' accuracy curves: train 'ro-' and test 'bs-' per epoch [epochs] each."""
     fig, ax = figure()

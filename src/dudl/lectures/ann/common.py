@@ -16,7 +16,7 @@ import torch
 
 from dudl.core import data as datasets
 from dudl.core import engine, seeding
-from dudl.lectures.common import figure, plot_spread
+from dudl.lectures.common import figure, plot_spread, tensor_text
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -74,11 +74,6 @@ def chance_failed(accuracy: Any, n_classes: int = 2) -> np.ndarray:
 def success_fraction(accuracy: Any, threshold: float) -> np.ndarray:
     """B8 over the last axis: the fraction of cells whose accuracy (%) exceeds ``threshold``."""
     return np.mean(np.asarray(accuracy, dtype=float) > threshold, axis=-1)
-
-
-def tensor_text(value: float) -> str:
-    """How the course's notebooks show a float32 scalar tensor, e.g. ``tensor(0.7600)``, ``tensor(50.)``."""
-    return repr(torch.tensor(float(value), dtype=torch.float32))
 
 
 def tensor_lines(values: Any, **kwargs: Any) -> list[str]:

@@ -77,10 +77,8 @@ def fit_regression(xs: np.ndarray, ys: np.ndarray, keys: list[np.random.SeedSequ
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Every repetition: new data (stream 0) and a new model (stream 1), trained together."""
-    data = [datasets.regression(seeding.numpy_rng(seeding.key(params.seed, seeding.DATA, rep)), params.n,
-                                params.noise_sd) for rep in range(params.reps)]
-    xs = np.stack([x[:, 0] for x, _ in data])
-    ys = np.stack([y[:, 0] for _, y in data])
+    x, y = datasets.regression_for_reps(params.seed, params.reps, params.n, params.noise_sd)
+    xs, ys = x[..., 0], y[..., 0]
     keys = [seeding.key(params.seed, seeding.MODEL, rep) for rep in range(params.reps)]
     fitted = fit_regression(xs, ys, keys, params.learning_rate, params.epochs, device)
     return {"x": xs, "y": ys, **fitted}

@@ -134,7 +134,7 @@ def printed(result: Any) -> list[str]:
     mask = np.asarray(metrics["train_mask"], dtype=bool)[0]
     means = [metrics["label_mean_full"], np.asarray(metrics["label_mean_train"])[0],
              np.asarray(metrics["label_mean_test"])[0]]
-    tensors = [str(torch.tensor(float(m), dtype=torch.float32)) for m in means]
+    tensors = [common.tensor_text(m) for m in means]
     train_accuracy = np.asarray(metrics["train_accuracy"], dtype=float)
     test_accuracy = np.asarray(metrics["test_accuracy"], dtype=float)
     lines = str(mask).splitlines() + [

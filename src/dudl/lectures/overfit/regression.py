@@ -57,10 +57,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """New data (stream 0) and a new split and model (stream 1) per repetition; one batched train call."""
     reps = range(params.reps)
     model_keys = [seeding.key(params.seed, seeding.MODEL, rep) for rep in reps]
-    points = [data.regression(seeding.numpy_rng(seeding.key(params.seed, seeding.DATA, rep)), params.n,
-                              params.noise_sd) for rep in reps]
-    x = np.stack([p[0] for p in points])  # [reps, n, 1]
-    y = np.stack([p[1] for p in points])
+    x, y = data.regression_for_reps(params.seed, params.reps, params.n, params.noise_sd)  # [reps, n, 1]
     masks = np.stack([splits.random_train_mask(seeding.numpy_rng(k), params.n, n_train(params))
                       for k in model_keys])  # [reps, n]
 

@@ -179,7 +179,9 @@ def coerce(value: Any, annotation: Any, name: str) -> Any:
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        for option in (a for a in args if a is not type(None)):
+        # a value that already has one of the types keeps it (2.0 stays a float in `int | float`)
+        options = sorted((a for a in args if a is not type(None)), key=lambda a: a is not type(value))
+        for option in options:
             try:
                 return coerce(value, option, name)
             except ParamError:

@@ -1,0 +1,52 @@
+"""Helpers shared by the math lectures: list and matrix parameters, numpy and PyTorch side by side (math
+spec M1-M2) and printing as the notebooks print (M4).
+
+A list parameter keeps each number's type (``int | float``), so ``[1, 2]`` becomes an int64 array and an
+int64 tensor, and a list that holds any float becomes float64 in numpy and float32 in PyTorch (M2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dudl.params import ParamError
+
+if TYPE_CHECKING:
+    import torch
+
+Vector = tuple[int | float, ...]
+"""A 1-D list of numbers (a parameter annotation)."""
+
+Matrix = tuple[tuple[int | float, ...], ...]
+"""A 2-D list of numbers, a list of rows (a parameter annotation); :func:`check_rectangular` checks the rows."""
+
+
+def check_rectangular(name: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Raise ParamError unless the rows of the matrix parameter ``name`` all have the same length."""
+    lengths = [len(row) for row in rows]
+    if len(set(lengths)) > 1:
+        raise ParamError(f"parameter {name!r} must have rows of equal length, got row lengths {lengths}")
+
+
+def widen(tensor: torch.Tensor) -> np.ndarray:
+    """A tensor as a numpy metric (M2): integers stay integers, float32 values are widened to float64."""
+    array = tensor.detach().cpu().numpy()
+    return array.astype(np.float64) if array.dtype.kind == "f" else array
+
+
+def matches(numpy_result: Any, torch_result: Any) -> bool:
+    """M1: the same shape and equal values (integers exactly, floats within ``numpy.allclose`` defaults)."""
+    a, b = np.asarray(numpy_result), np.asarray(torch_result)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+        return bool(np.array_equal(a, b))
+    return bool(np.allclose(a, b))
+
+
+def lines(value: Any) -> list[str]:
+    """What ``print(value)`` shows for an array, a tensor or a number, one string per line."""
+    return str(value).splitlines()

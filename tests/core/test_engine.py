@@ -46,8 +46,10 @@ def assert_follows_oracle(
     train_rows: torch.Tensor | None = None,
     batch_size: int | None = None,
     shuffle: bool = True,
+    loss_tol: float = LOSS_TOL,
 ) -> None:
-    """Model k of ``result`` follows the course loop: losses within 1e-5, final weights within 1e-4."""
+    """Model k of ``result`` follows the course loop: losses within ``loss_tol`` (1e-5 unless a test says why
+    not), final weights within 1e-4."""
     architecture = result.architectures[k]
     module = oracle_module(architecture, key)
     rows = torch.arange(len(inputs)) if train_rows is None else train_rows
@@ -73,11 +75,11 @@ def assert_follows_oracle(
         sigmoid_output=architecture.activations[-1] == "sigmoid",
     )
     if result.losses is not None:
-        np.testing.assert_allclose(result.losses[k].numpy(), reference["losses"], rtol=0, atol=LOSS_TOL)
+        np.testing.assert_allclose(result.losses[k].numpy(), reference["losses"], rtol=0, atol=loss_tol)
     if result.accuracy is not None:
         np.testing.assert_allclose(result.accuracy[k].numpy(), reference["accuracy"], rtol=0, atol=1e-3)
     if result.test_losses is not None and test_rows is not None:
-        np.testing.assert_allclose(result.test_losses[k].numpy(), reference["test_losses"], rtol=0, atol=LOSS_TOL)
+        np.testing.assert_allclose(result.test_losses[k].numpy(), reference["test_losses"], rtol=0, atol=loss_tol)
     if result.test_accuracy is not None and test_rows is not None:
         np.testing.assert_allclose(
             result.test_accuracy[k].numpy(), reference["test_accuracy"], rtol=0, atol=1e-3
@@ -226,10 +228,13 @@ def test_mini_batches_follow_the_oracle_with_the_same_batch_order(shuffle: bool)
     )
     # The course's lr .01 and a smaller .005: at .02, 2000 steps on batches of 12 make the loss spike
     # (0.07 -> 0.38), and at such spikes float32 rounding differences of the batched products grow to 1e-3.
+    # Even at .01, in row order the loss turns sharply near epoch 140, where the rounding differences reach
+    # 2.8e-5 on some CPUs (an Intel Xeon at 2.6 GHz, MKL): 1e-4 there, still 100x below what a wrong batch
+    # order or a wrong update gives.
     for k, learning_rate in enumerate((0.01, 0.005)):
         assert_follows_oracle(
             result, k, inputs, labels, learning_rate, 200, keys[k], train_rows=train_mask[k].nonzero().view(-1),
-            batch_size=12, shuffle=shuffle,
+            batch_size=12, shuffle=shuffle, loss_tol=1e-4,
         )
     assert result.batch_losses.shape == (2, 200, 10)
     assert torch.isnan(result.batch_losses[1, :, 9]).all() and not torch.isnan(result.batch_losses[1, :, 8]).any()

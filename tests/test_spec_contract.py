@@ -1,6 +1,7 @@
 """The specification is the contract: every experiment has exactly the spec's parameters (with the spec's
 defaults where they are plain values) and returns every metric the spec names, with a reps axis where the
-spec's shape starts with ``reps``. Parsed from ../shared/spec/experiments.md."""
+spec's shape starts with ``reps``. Parsed from the specification in the repository: docs/spec/experiments.md
+and docs/spec/math-section.md (the remaining math lectures, same table format)."""
 
 from __future__ import annotations
 
@@ -17,16 +18,16 @@ import dudl
 from dudl import registry
 from dudl.params import is_shorthand, parse_shorthand
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "experiments.md"
-if not SPEC.exists():
-    pytest.skip(f"the specification is not beside the checkout ({SPEC})", allow_module_level=True)
+SPEC_DIR = Path(__file__).resolve().parents[1] / "docs" / "spec"
+SPECS = (SPEC_DIR / "experiments.md", SPEC_DIR / "math-section.md")
 
 
 def spec_tables() -> dict[str, dict[str, list[tuple[list[str], str]]]]:
     """id -> {"parameter": [(names, default/shape cell)], "metric": [...]} from the spec's tables."""
     tables: dict[str, dict[str, list[tuple[list[str], str]]]] = {}
     current, kind = None, None
-    for line in SPEC.read_text().splitlines():
+    lines = [line for spec in SPECS for line in spec.read_text().splitlines()]  # a missing file fails here
+    for line in lines:
         heading = re.match(r"^### ([a-z]+\.[a-z0-9-]+)$", line)
         if heading:
             current, kind = heading.group(1), None
@@ -35,12 +36,14 @@ def spec_tables() -> dict[str, dict[str, list[tuple[list[str], str]]]]:
         header = re.match(r"^\| (parameter|metric) \|", line)
         if current and header:
             kind = header.group(1)
+            titles = [cell.strip() for cell in line.strip("|").split("|")]
+            column = titles.index("default" if kind == "parameter" else "shape")  # math-section adds a type column
             continue
         if current and kind and line.startswith("|"):
             cells = [cell.strip() for cell in line.strip("|").split("|")]
             if set(cells[0]) <= {"-"}:
                 continue
-            tables[current][kind].append((re.findall(r"`([a-z_0-9]+)`", cells[0]), cells[1]))
+            tables[current][kind].append((re.findall(r"`([a-z_0-9]+)`", cells[0]), cells[column]))
         elif not line.startswith("|"):
             kind = None
     return tables

@@ -21,14 +21,21 @@ Vector = tuple[int | float, ...]
 """A 1-D list of numbers (a parameter annotation)."""
 
 Matrix = tuple[tuple[int | float, ...], ...]
-"""A 2-D list of numbers, a list of rows (a parameter annotation); :func:`check_rectangular` checks the rows."""
+"""A 2-D list of numbers, a list of rows (a parameter annotation); :func:`check_list` checks the rows."""
+
+_INT64 = np.iinfo(np.int64)
 
 
-def check_rectangular(name: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Raise ParamError unless the rows of the matrix parameter ``name`` all have the same length."""
-    lengths = [len(row) for row in rows]
-    if len(set(lengths)) > 1:
-        raise ParamError(f"parameter {name!r} must have rows of equal length, got row lengths {lengths}")
+def check_list(name: str, values: Sequence[Any]) -> None:
+    """Raise ParamError unless the list (or matrix) parameter ``name`` is one numpy could hold: the rows of a
+    matrix all have the same length, and every integer fits in int64."""
+    if values and isinstance(values[0], Sequence):
+        lengths = [len(row) for row in values]
+        if len(set(lengths)) > 1:
+            raise ParamError(f"parameter {name!r} must have rows of equal length, got row lengths {lengths}")
+    numbers = np.ravel(np.array(values, dtype=object))
+    if any(isinstance(n, int) and not _INT64.min <= n <= _INT64.max for n in numbers):
+        raise ParamError(f"parameter {name!r} must hold integers from {_INT64.min} to {_INT64.max} (int64)")
 
 
 def widen(tensor: torch.Tensor) -> np.ndarray:
@@ -50,3 +57,9 @@ def matches(numpy_result: Any, torch_result: Any) -> bool:
 def lines(value: Any) -> list[str]:
     """What ``print(value)`` shows for an array, a tensor or a number, one string per line."""
     return str(value).splitlines()
+
+
+def course_text(text: str) -> str:
+    """A course output block written with empty lines for the notebooks' one-space lines (``print(' ')``, M4):
+    the block with each empty line holding one space, as the course printed it."""
+    return "\n".join(line or " " for line in text.split("\n")[:-1]) + "\n"

@@ -37,19 +37,22 @@ def param(
     ge: float | None = None,
     lt: float | None = None,
     le: float | None = None,
+    allow_inf: bool = False,
 ) -> Any:
     """A parameter field: course ``default``, one-line ``doc`` and optional bounds.
 
-    Bounds apply to a number, and to every number inside a sequence (a sweep axis).
+    Bounds apply to a number, and to every number inside a sequence (a sweep axis). NaN is never allowed;
+    +/-Infinity only with ``allow_inf`` (where an infinite value means something, e.g. a threshold that
+    stops at once, or a learning rate whose divergence is the data), and then still subject to the bounds.
     """
     return dataclasses.field(default=default, metadata={"doc": doc, "shown": None, "gt": gt, "ge": ge, "lt": lt,
-                                                        "le": le})
+                                                        "le": le, "allow_inf": allow_inf})
 
 
-def sweep(shorthand: str, doc: str, **bounds: float | None) -> Any:
+def sweep(shorthand: str, doc: str, **bounds: Any) -> Any:
     """A sweep-axis field whose default is written as the course writes it, e.g. ``linspace(.001,.1,40)``.
 
-    ``bounds`` are :func:`param`'s (``gt``, ``ge``, ``lt``, ``le``).
+    ``bounds`` are :func:`param`'s (``gt``, ``ge``, ``lt``, ``le``, ``allow_inf``).
     """
     field = param(parse_shorthand(shorthand), doc, **bounds)  # param's signature rejects any other keyword
     return dataclasses.field(default=field.default, metadata={**field.metadata, "shown": shorthand})
@@ -98,6 +101,10 @@ def plain_value(value: Any) -> Any:
 
 _SHORTHAND = re.compile(r"^\s*(linspace|arange|round)\s*\((.*)\)\s*$", re.S)
 
+MAX_SWEEP_LENGTH = 100_000  # values of one list parameter (a sweep axis); the run-size budget judges the rest
+MAX_NESTING = 8  # round(...) inside round(...): deeper is refused rather than unwrapped
+INTEGER_RANGE = (-(2**63), 2**63 - 1)  # int64: what numpy and torch can hold
+
 
 def is_shorthand(text: str) -> bool:
     """Whether ``text`` is written as ``linspace(...)``, ``arange(...)`` or ``round(...)``."""
@@ -108,30 +115,56 @@ def parse_shorthand(text: str) -> tuple[float, ...] | tuple[int, ...]:
     """Evaluate a sweep shorthand without ``eval``.
 
     ``linspace(a,b,n)`` -> ``np.linspace(a, b, n)``; ``arange(start,stop,step)`` -> ``np.arange`` (stop
-    excluded; one or two arguments also work); ``round(x)`` -> ``np.round(x)`` as ints.
+    excluded; one or two arguments also work); ``round(x)`` -> ``np.round(x)`` as ints. The numbers must be
+    finite and the length at most :data:`MAX_SWEEP_LENGTH`, checked before anything is allocated.
     """
     match = _SHORTHAND.match(text)
     if not match:
-        raise ParamError(f"{text!r} is not a sweep shorthand (allowed: linspace(a,b,n), arange(a,b,step), "
+        raise ParamError(f"{_show(text)} is not a sweep shorthand (allowed: linspace(a,b,n), arange(a,b,step), "
                          "round(...))")
-    name, inner = match.group(1), match.group(2)
-    if name == "round":
-        values = np.round(np.asarray(parse_shorthand(inner), dtype=float))
-        return tuple(int(v) for v in values)
+    name, inner = match.groups()
+    rounds = 0
+    while name == "round":  # unwrapped in a loop, not by recursion: round(round(x)) is round(x)
+        rounds += 1
+        match = _SHORTHAND.match(inner)
+        if rounds > MAX_NESTING or not match:
+            raise ParamError(f"round(...) takes one linspace(...) or arange(...) (nested at most {MAX_NESTING} "
+                             f"deep), got {_show(text)}")
+        name, inner = match.groups()
+    values = _linspace(inner, text) if name == "linspace" else _arange(inner, text)
+    if rounds:
+        return tuple(int(v) for v in np.round(np.asarray(values, dtype=float)))
+    return values
+
+
+def _shorthand_numbers(name: str, inner: str, text: str) -> list[float]:
     try:
         numbers = [float(part) for part in inner.split(",")]
     except ValueError:
-        raise ParamError(f"{name}(...) takes numbers separated by commas, got {text!r}") from None
-    if name == "linspace":
-        if len(numbers) != 3 or numbers[2] != int(numbers[2]) or numbers[2] < 1:
-            raise ParamError(f"linspace takes (start, stop, n) with an integer n >= 1, got {text!r}")
-        values = np.linspace(numbers[0], numbers[1], int(numbers[2]))
-    else:
-        if not 1 <= len(numbers) <= 3 or (len(numbers) == 3 and numbers[2] == 0):
-            raise ParamError(f"arange takes (stop), (start, stop) or (start, stop, step != 0), got {text!r}")
-        values = np.arange(*numbers)
-        if all(n == int(n) for n in numbers):
-            return tuple(int(v) for v in values)
+        raise ParamError(f"{name}(...) takes numbers separated by commas, got {_show(text)}") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise ParamError(f"{name}(...) takes finite numbers, got {_show(text)}")
+    return numbers
+
+
+def _linspace(inner: str, text: str) -> tuple[float, ...]:
+    numbers = _shorthand_numbers("linspace", inner, text)
+    if len(numbers) != 3 or not numbers[2].is_integer() or not 1 <= numbers[2] <= MAX_SWEEP_LENGTH:
+        raise ParamError(f"linspace takes (start, stop, n) with an integer n from 1 to {MAX_SWEEP_LENGTH}, "
+                         f"got {_show(text)}")
+    return tuple(float(v) for v in np.linspace(numbers[0], numbers[1], int(numbers[2])))
+
+
+def _arange(inner: str, text: str) -> tuple[float, ...] | tuple[int, ...]:
+    numbers = _shorthand_numbers("arange", inner, text)
+    if not 1 <= len(numbers) <= 3 or (len(numbers) == 3 and numbers[2] == 0):
+        raise ParamError(f"arange takes (stop), (start, stop) or (start, stop, step != 0), got {_show(text)}")
+    start, stop, step = {1: [0.0, *numbers, 1.0], 2: [*numbers, 1.0], 3: numbers}[len(numbers)]
+    if not (stop - start) / step <= MAX_SWEEP_LENGTH:  # also catches an overflow to inf
+        raise ParamError(f"arange gives at most {MAX_SWEEP_LENGTH} values, got {_show(text)}")
+    values = np.arange(*numbers)
+    if all(n.is_integer() for n in numbers):
+        return tuple(int(v) for v in values)
     return tuple(float(v) for v in values)
 
 
@@ -141,6 +174,8 @@ def parse_text(text: str) -> Any:
         return text
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ParamError(f"{_show(text)} is nested too deeply") from None
     except ValueError:
         return text  # a bare word such as `class`; coerce decides whether a string is allowed
 
@@ -198,14 +233,21 @@ def coerce(value: Any, annotation: Any, name: str) -> Any:
             return bool(value)
         raise _type_error(name, value, annotation)
     if annotation is int:
-        if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
-            return int(value)
         if isinstance(value, float | np.floating) and float(value).is_integer():
+            value = int(value)
+        if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+            if not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
+                raise ParamError(f"parameter {name!r} must be an integer from -2**63 to 2**63-1 (int64), "
+                                 f"got {_show(value)}")
             return int(value)
         raise _type_error(name, value, annotation)
     if annotation is float:
         if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an integer beyond the largest float
+                raise ParamError(f"parameter {name!r} must be a number of magnitude below 1.8e308, "
+                                 f"got {_show(value)}") from None
         raise _type_error(name, value, annotation)
     if annotation is str:
         if isinstance(value, str):
@@ -221,6 +263,8 @@ def _coerce_tuple(value: Any, args: tuple[Any, ...], annotation: Any, name: str)
         value = value.tolist()
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise _type_error(name, value, annotation)
+    if len(value) > MAX_SWEEP_LENGTH:
+        raise ParamError(f"parameter {name!r} takes at most {MAX_SWEEP_LENGTH} values, got {len(value)}")
     if len(args) == 2 and args[1] is Ellipsis:
         if len(value) == 0:
             raise ParamError(f"parameter {name!r} must not be empty (expected {describe(annotation)})")
@@ -233,7 +277,11 @@ def _coerce_tuple(value: Any, args: tuple[Any, ...], annotation: Any, name: str)
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value) if isinstance(value, int | float | str | list | tuple | bool | None) else repr(value)
+    """``value`` for a one-line message, at most 60 characters."""
+    try:
+        text = json.dumps(value) if isinstance(value, int | float | str | list | tuple | bool | None) else repr(value)
+    except (ValueError, RecursionError):  # an integer of thousands of digits, or lists nested very deep
+        text = f"a {type(value).__name__} too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -256,6 +304,9 @@ def _check_bounds(value: Any, field: dataclasses.Field) -> None:
     for number in _numbers(value):
         if math.isnan(number):
             raise ParamError(f"parameter {field.name!r} must not be NaN")
+        if math.isinf(number) and not meta.get("allow_inf"):
+            allowed = " ".join(filter(None, ("a finite number", bounds_text(field))))
+            raise ParamError(f"parameter {field.name!r} must be {allowed}, got {number:g}")
         for key, ok in rules.items():
             bound = meta.get(key)
             if bound is not None and not ok(number, bound):
@@ -263,7 +314,9 @@ def _check_bounds(value: Any, field: dataclasses.Field) -> None:
 
 
 def bounds_text(field: dataclasses.Field) -> str:
-    """The allowed range of a field, e.g. ``> 0`` or ``>= 1 and <= 100``; empty if unbounded."""
+    """The allowed range of a field, e.g. ``> 0``, ``>= 1 and <= 100`` or ``> 0, Infinity allowed``; empty if
+    unbounded (numbers are then any finite value)."""
     symbols = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
     parts = [f"{symbols[k]} {field.metadata[k]:g}" for k in symbols if field.metadata.get(k) is not None]
-    return " and ".join(parts)
+    infinity = ["Infinity allowed"] if field.metadata.get("allow_inf") else []
+    return ", ".join(filter(None, [" and ".join(parts), *infinity]))

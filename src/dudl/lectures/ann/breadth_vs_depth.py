@@ -50,7 +50,7 @@ NOTES = ("relu_after_input=false drops the ReLU after the input layer, as in the
 class Params(BaseParams):
     n_layers: tuple[int, ...] = param((1, 2, 3, 4, 5), "hidden layers (sweep axis 1)", ge=0)
     n_units: tuple[int, ...] = sweep("arange(4,101,3)", "units per layer (sweep axis 2; 33 values)", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(500, "full-batch epochs per sweep model (course exercise 1: 1000)", ge=1)
     demo_units: int = param(12, "units per layer of the single test model", ge=1)
     demo_layers: int = param(4, "hidden layers of the single test model", ge=0)

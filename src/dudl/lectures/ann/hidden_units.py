@@ -36,7 +36,7 @@ NOTES = ("The course plots ax.plot(accuracies), so its x-axis is the index (n - 
 @dataclass(frozen=True)
 class Params(BaseParams):
     n_hidden: tuple[int, ...] = sweep("arange(1,129)", "widths (course exercise 3: arange(1,129,14))", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate (course exercise 2: .1, .001)", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate (course exercise 2: .1, .001)", gt=0, allow_inf=True)
     epochs: int = param(150, "full-batch epochs (course exercise 1: 500)", ge=1)
     seed: int = seed_param()
     reps: int = reps_param(1)

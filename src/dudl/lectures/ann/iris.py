@@ -45,7 +45,7 @@ NOTES = ("plot_logits=true draws the raw outputs (logits) under the label 'Proba
 @dataclass(frozen=True)
 class Params(BaseParams):
     n_hidden: int = param(64, "width of both hidden layers (course exercise 2: 16)", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(1000, "full-batch epochs (course exercise 1: more)", ge=1)
     plot_logits: bool = param(False, "quirk: plot the raw outputs, as the published run did, not their softmax")
     seed: int = seed_param()

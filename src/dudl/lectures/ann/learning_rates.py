@@ -40,9 +40,10 @@ class Params(BaseParams):
     centers: tuple[tuple[float, float], ...] = param(((1, 1), (5, 1)), "class centres A, B ([x, y] each)")
     n_per_cluster: int = param(100, "points per class", ge=1)
     blur: float = param(1.0, "standard deviation around each centre (course exercise 1 varies it)", ge=0)
-    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,40)", "learning rates (sweep axis)", gt=0)
+    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,40)", "learning rates (sweep axis)",
+                                              gt=0, allow_inf=True)
     epochs: int = param(1000, "epochs of the demo and of the single sweep", ge=1)
-    demo_learning_rate: float = param(0.01, "learning rate of the single demo run", gt=0)
+    demo_learning_rate: float = param(0.01, "learning rate of the single demo run", gt=0, allow_inf=True)
     success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
                                      ge=0, le=100)
     meta_experiment: bool = param(True, "run the repeated sweep (the meta-experiment)")

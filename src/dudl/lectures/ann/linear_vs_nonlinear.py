@@ -42,9 +42,10 @@ class Params(BaseParams):
     n_per_cluster: int = param(100, "points per class", ge=1)
     blur: float = param(1.0, "standard deviation around each centre", ge=0)
     n_hidden: int = param(16, "first-layer width", ge=1)
-    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "learning rates (sweep axis)", gt=0)
+    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "learning rates (sweep axis)",
+                                              gt=0, allow_inf=True)
     epochs: int = param(1000, "epochs per model", ge=1)
-    demo_learning_rate: float = param(0.01, "learning rate of the demo runs", gt=0)
+    demo_learning_rate: float = param(0.01, "learning rate of the demo runs", gt=0, allow_inf=True)
     success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
                                      ge=0, le=100)
     paired: bool = param(True, "both variants use the same initial weights and data in each cell")

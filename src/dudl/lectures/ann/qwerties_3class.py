@@ -42,7 +42,7 @@ class Params(BaseParams):
     n_per_cluster: int = param(100, "points per class", ge=1)
     blur: float = param(1, "standard deviation around each centre", ge=0)
     n_hidden: int = param(4, "hidden units", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(10000, "full-batch epochs", ge=1)
     double_softmax: bool = param(True, "quirk (course code): Softmax(dim=1) output under CrossEntropyLoss")
     seed: int = seed_param()

@@ -37,7 +37,7 @@ Sequential(
 class Params(BaseParams):
     n: int = param(30, "number of points", ge=2)
     noise_sd: float = param(0.5, "y = x + noise_sd*randn (the course's y = x + randn/2)", ge=0)
-    learning_rate: float = param(0.05, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.05, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(500, "full-batch epochs", ge=1)
     seed: int = seed_param()
     reps: int = reps_param(1)

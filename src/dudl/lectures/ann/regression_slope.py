@@ -41,7 +41,7 @@ class Params(BaseParams):
     slopes: tuple[float, ...] = sweep("linspace(-2,2,21)", "true slopes m (sweep axis)")
     n: int = param(50, "points per dataset", ge=2)
     noise_sd: float = param(0.5, "y = m*x + noise_sd*randn", ge=0)
-    learning_rate: float = param(0.05, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.05, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(500, "full-batch epochs", ge=1)
     demo_slope: float = param(0.8, "slope of the single test run made before the sweep")
     example_slope: float = param(2.0, "slope of the extra data-only figure")

@@ -45,9 +45,10 @@ class Params(BaseParams):
     centers: tuple[tuple[float, float], ...] = param(((1, 3), (1, -2)), "class centres A, B (B1)")
     n_per_cluster: int = param(100, "points per class", ge=1)
     blur: float = param(1, "standard deviation around each centre", ge=0)
-    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "SGD learning rates (sweep axis)", gt=0)
+    learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "SGD learning rates (sweep axis)",
+                                              gt=0, allow_inf=True)
     epochs: int = param(1000, "epochs of the demo and of each sweep model", ge=1)
-    demo_learning_rate: float = param(0.01, "learning rate of the demo runs", gt=0)
+    demo_learning_rate: float = param(0.01, "learning rate of the demo runs", gt=0, allow_inf=True)
     success_threshold: float = param(70, "accuracy (%) a sweep model must exceed to count as a success",
                                      ge=0, le=100)
     paired: bool = param(True, "both definitions use the same data and initial weights in each cell")

@@ -49,7 +49,7 @@ class Params(BaseParams):
     centers: tuple[tuple[float, float], ...] = param(((1, 1), (5, 1)), "class centres A, B ([x, y] each)")
     n_per_cluster: int = param(100, "points per class", ge=1)
     blur: float = param(1.0, "standard deviation around each centre", ge=0)
-    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(1000, "full-batch epochs", ge=1)
     paired: bool = param(True, "both definitions use the same data and initial weights in each repetition")
     seed: int = seed_param()

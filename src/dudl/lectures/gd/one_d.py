@@ -44,7 +44,7 @@ class Params(BaseParams):
     n_grid: int = param(2001, "points of the grid linspace(x_min, x_max, n_grid)", ge=2)
     start: float | None = param(None, "start value; null = a random grid point (np.random.choice(x, 1))")
     grad_threshold: float | None = param(None, "course exercise: stop once abs(f'(x)) < threshold; null = never",
-                                         gt=0)
+                                         gt=0, allow_inf=True)
     seed: int = seed_param()
     reps: int = reps_param(1)
 

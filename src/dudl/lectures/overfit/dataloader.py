@@ -52,7 +52,7 @@ class Params(BaseParams):
     batch_size: int = param(12, "training mini-batch size", ge=1)
     shuffle: bool = param(True, "reshuffle the training batches every epoch (course exercise 1: false)")
     n_hidden: int = param(64, "hidden units per hidden layer of the 4-h-h-3 iris net", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(500, "epochs (each is one pass over all batches)", ge=1)
     seed: int = seed_param()
     reps: int = reps_param(1)

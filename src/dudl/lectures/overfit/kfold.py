@@ -40,7 +40,7 @@ class Params(BaseParams):
     stratified: bool = param(False, "use StratifiedKFold (each fold keeps the species balance)")
     shuffle: bool = param(True, "shuffle the rows before cutting the folds (iris is sorted by species)")
     n_hidden: int = param(64, "hidden units per hidden layer of the 4-h-h-3 iris net", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(1000, "full-batch epochs per fold", ge=1)
     seed: int = seed_param()
     reps: int = reps_param(1)

@@ -56,7 +56,7 @@ class Params(BaseParams):
         "random", "random (np.random.choice), first (the first rows), stratified (random, balanced species)"
     )
     n_hidden: int = param(64, "hidden units per hidden layer of the 4-h-h-3 iris net", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(1000, "full-batch epochs on the training rows", ge=1)
     seed: int = seed_param()
     reps: int = reps_param(1)

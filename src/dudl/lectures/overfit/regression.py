@@ -38,7 +38,7 @@ class Params(BaseParams):
     n: int = param(100, "number of points", ge=2)
     noise_sd: float = param(1.0, "y = x + noise_sd*randn", ge=0)
     train_proportion: float = param(0.8, "training fraction (round(p*n) points)", gt=0, lt=1)
-    learning_rate: float = param(0.05, "SGD learning rate", gt=0)
+    learning_rate: float = param(0.05, "SGD learning rate", gt=0, allow_inf=True)
     epochs: int = param(500, "full-batch epochs on the training points", ge=1)
     seed: int = seed_param()
     reps: int = reps_param(1)

@@ -50,7 +50,7 @@ class Params(BaseParams):
     train_proportions: tuple[float, ...] = sweep("linspace(.2,.95,10)", "training proportions of the sweep",
                                                  gt=0, lt=1)
     n_hidden: int = param(64, "hidden units per hidden layer of the 4-h-h-3 iris net", ge=1)
-    learning_rate: float = param(0.01, "SGD learning rate (course exercise 1: .001)", gt=0)
+    learning_rate: float = param(0.01, "SGD learning rate (course exercise 1: .001)", gt=0, allow_inf=True)
     epochs: int = param(200, "full-batch epochs (course exercise 1: 1000)", ge=1)
     resplit_every_epoch: bool = param(False, "quirk: draw a new train/test split at every epoch (original code)")
     seed: int = seed_param()

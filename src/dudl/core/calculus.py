@@ -26,7 +26,7 @@ FUNCTIONS: dict[str, Callable[..., sympy.Expr]] = {
                  "Abs", "Max", "Min", "Heaviside")
 }
 FUNCTIONS["abs"] = sympy.Abs
-CONSTANTS: dict[str, sympy.Expr] = {"x": X, "pi": sympy.pi, "E": sympy.E}
+CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
 
 MAX_LENGTH = 500  # characters of an expression
 MAX_EXPONENT = 1000  # |n| of a number raised to a number: sympy would compute it exactly
@@ -39,7 +39,7 @@ _OPERATORS: dict[type[ast.AST], Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] 
     ast.Pow: lambda a, b: a**b,
 }
 
-_ALLOWED = "numbers, x, pi, E, + - * / ** and " + ", ".join(FUNCTIONS)
+_ALLOWED = "numbers, {variable}, pi, E, + - * / ** and " + ", ".join(FUNCTIONS)
 
 # the two activation functions of the lecture
 RELU: sympy.Expr = sympy.Max(0, X)
@@ -47,26 +47,30 @@ SIGMOID: sympy.Expr = 1 / (1 + sympy.exp(-X))
 
 
 @functools.lru_cache(maxsize=64)
-def parse_function(text: str) -> sympy.Expr:
-    """Parse ``text`` (sympy syntax, e.g. ``"2*x**2"``) into a sympy expression of ``x``, without ``eval``.
+def parse_function(text: str, variable: str = "x") -> sympy.Expr:
+    """Parse ``text`` (sympy syntax, e.g. ``"2*x**2"``) into a sympy expression of ``variable`` (``x``, or
+    e.g. ``u`` for an outer function of the chain rule), without ``eval``.
 
     Raises :class:`ParamError` (one line) for bad syntax, unknown names or functions, anything that is not
-    a function of x, a number too large to compute, or an expression whose derivative numpy cannot evaluate.
+    a function of the variable, a number too large to compute, or an expression whose derivative numpy
+    cannot evaluate.
     """
+    allowed = _ALLOWED.format(variable=variable)
     if not isinstance(text, str) or not text.strip():
-        raise ParamError("expression must be a function of x in sympy syntax, e.g. \"2*x**2\"")
+        raise ParamError(f"expression must be a function of {variable} in sympy syntax, e.g. \"2*{variable}**2\"")
     if len(text) > MAX_LENGTH:
         raise ParamError(f"expression is longer than {MAX_LENGTH} characters")
     try:
         # sympy reads x^2 as x**2, with the precedence of ** (its convert_xor works on tokens, so do we)
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except SyntaxError as error:
-        raise ParamError(f"expression {text!r} is not valid sympy syntax ({error.msg}); allowed: {_ALLOWED}") from None
+        raise ParamError(f"expression {text!r} is not valid sympy syntax ({error.msg}); allowed: {allowed}") from None
     except (ValueError, RecursionError, MemoryError):
-        raise ParamError(f"expression {text!r} cannot be parsed; allowed: {_ALLOWED}") from None
+        raise ParamError(f"expression {text!r} cannot be parsed; allowed: {allowed}") from None
+    symbol = sympy.Symbol(variable)
     try:
-        expr = sympy.sympify(_build(tree.body, text))
-        _check_evaluable(expr, text)
+        expr = sympy.sympify(_build(tree.body, text, {variable: symbol, **CONSTANTS}, allowed))
+        _check_evaluable(expr, text, symbol)
     except ParamError:
         raise
     except Exception as error:  # noqa: BLE001 - sympy raises many types; the user needs one line
@@ -75,44 +79,44 @@ def parse_function(text: str) -> sympy.Expr:
     return expr
 
 
-def _build(node: ast.AST, text: str) -> sympy.Expr:
-    """The sympy object for one node of Python's parse tree; only the allowed nodes are accepted."""
+def _build(node: ast.AST, text: str, names: dict[str, sympy.Expr], allowed: str) -> sympy.Expr:
+    """The sympy object for one node of Python's parse tree; only the allowed nodes and ``names`` (the
+    variable and the constants) are accepted."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Float(node.value)
     if isinstance(node, ast.Name):
-        if node.id in CONSTANTS:
-            return CONSTANTS[node.id]
+        if node.id in names:
+            return names[node.id]
         if node.id in FUNCTIONS:
             raise ParamError(f"expression {text!r}: the function {node.id!r} needs an argument, e.g. {node.id}(x)")
-        raise ParamError(f"expression {text!r}: unknown name {node.id!r}; it must be a function of x only "
-                         f"(allowed: {_ALLOWED})")
+        raise ParamError(f"expression {text!r}: unknown name {node.id!r} (allowed: {allowed})")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = _build(node.operand, text)
+        operand = _build(node.operand, text, names, allowed)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        left, right = _build(node.left, text), _build(node.right, text)
+        left, right = _build(node.left, text, names, allowed), _build(node.right, text, names, allowed)
         if isinstance(node.op, ast.Pow) and left.is_Number and right.is_Number \
                 and abs(right) > MAX_EXPONENT:
             raise ParamError(f"expression {text!r}: a number to a power above {MAX_EXPONENT} is too large")
         return _OPERATORS[type(node.op)](left, right)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
             and not node.keywords and node.args:
-        return FUNCTIONS[node.func.id](*(_build(arg, text) for arg in node.args))
+        return FUNCTIONS[node.func.id](*(_build(arg, text, names, allowed) for arg in node.args))
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-        raise ParamError(f"expression {text!r}: unknown function {name!r} (allowed: {_ALLOWED})")
-    raise ParamError(f"expression {text!r}: {ast.unparse(node)!r} is not allowed; write a function of x "
-                     f"with {_ALLOWED}")
+        raise ParamError(f"expression {text!r}: unknown function {name!r} (allowed: {allowed})")
+    raise ParamError(f"expression {text!r}: {ast.unparse(node)!r} is not allowed (allowed: {allowed})")
 
 
-def _check_evaluable(expr: sympy.Expr, text: str) -> None:
-    """Reject a function of anything but x, or one that numpy cannot evaluate together with its derivative."""
-    others = sorted(str(s) for s in expr.free_symbols - {X})
+def _check_evaluable(expr: sympy.Expr, text: str, symbol: sympy.Symbol) -> None:
+    """Reject a function of anything but ``symbol``, or one that numpy cannot evaluate together with its
+    derivative."""
+    others = sorted(str(s) for s in expr.free_symbols - {symbol})
     if others:
-        raise ParamError(f"expression {text!r} must be a function of x only; found {', '.join(others)}")
-    for what, part in (("it is", expr), ("sympy's derivative is", derivative(expr))):
+        raise ParamError(f"expression {text!r} must be a function of {symbol} only; found {', '.join(others)}")
+    for what, part in (("it is", expr), ("sympy's derivative is", derivative(expr, symbol))):
         try:
-            evaluate(part, np.linspace(-1.0, 1.0, 3))
+            evaluate(part, np.linspace(-1.0, 1.0, 3), symbol)
         except Exception:  # noqa: BLE001 - e.g. Derivative(re(x), x) from Abs, DiracDelta from Heaviside
             raise ParamError(f"expression {text!r}: {what} {part}, which numpy cannot evaluate on a grid") from None
 
@@ -127,8 +131,8 @@ def numpy_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol] = (X,)) -> 
     return sympy.lambdify(tuple(symbols), expr, "numpy")
 
 
-def evaluate(expr: sympy.Expr, grid: np.ndarray) -> np.ndarray:
-    """``expr`` (a function of x) on ``grid`` [n] -> float64 [n].
+def evaluate(expr: sympy.Expr, grid: np.ndarray, symbol: sympy.Symbol = X) -> np.ndarray:
+    """``expr`` (a function of ``symbol``, x by default) on ``grid`` [n] -> float64 [n].
 
     A constant expression is broadcast to the grid's shape. Values that are complex (e.g. ``sqrt(x)`` at
     x < 0 when sympy keeps a complex constant) or undefined become NaN; numpy's warnings are silenced
@@ -136,7 +140,7 @@ def evaluate(expr: sympy.Expr, grid: np.ndarray) -> np.ndarray:
     """
     grid = np.asarray(grid, dtype=float)
     with np.errstate(all="ignore"):
-        values = np.asarray(numpy_function(expr)(grid))
+        values = np.asarray(numpy_function(expr, (symbol,))(grid))
         if np.iscomplexobj(values):
             values = np.where(values.imag == 0, values.real, np.nan)
         return np.broadcast_to(values.astype(float), grid.shape).copy()

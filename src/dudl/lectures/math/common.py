@@ -23,19 +23,13 @@ Vector = tuple[int | float, ...]
 Matrix = tuple[tuple[int | float, ...], ...]
 """A 2-D list of numbers, a list of rows (a parameter annotation); :func:`check_list` checks the rows."""
 
-_INT64 = np.iinfo(np.int64)
-
-
 def check_list(name: str, values: Sequence[Any]) -> None:
-    """Raise ParamError unless the list (or matrix) parameter ``name`` is one numpy could hold: the rows of a
-    matrix all have the same length, and every integer fits in int64."""
+    """Raise ParamError unless the list (or matrix) parameter ``name`` is one numpy can hold as a plain array:
+    the rows of a matrix all have the same length. (Parameter parsing already keeps integers in int64.)"""
     if values and isinstance(values[0], Sequence):
         lengths = [len(row) for row in values]
         if len(set(lengths)) > 1:
             raise ParamError(f"parameter {name!r} must have rows of equal length, got row lengths {lengths}")
-    numbers = np.ravel(np.array(values, dtype=object))
-    if any(isinstance(n, int) and not _INT64.min <= n <= _INT64.max for n in numbers):
-        raise ParamError(f"parameter {name!r} must hold integers from {_INT64.min} to {_INT64.max} (int64)")
 
 
 def widen(tensor: torch.Tensor) -> np.ndarray:

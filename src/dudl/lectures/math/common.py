@@ -57,3 +57,15 @@ def course_text(text: str) -> str:
     """A course output block written with empty lines for the notebooks' one-space lines (``print(' ')``, M4):
     the block with each empty line holding one space, as the course printed it."""
     return "\n".join(line or " " for line in text.split("\n")[:-1]) + "\n"
+
+
+def check_log_base(base: float | None) -> None:
+    """Raise ParamError if the ``log_base`` parameter (declared ``gt=0``; null = natural log) is 1."""
+    if base == 1:
+        raise ParamError("parameter 'log_base' must be > 0 and != 1 (or null), got 1")
+
+
+def log(x: Any, base: float | None) -> Any:
+    """log(x) in ``base`` (None: the natural log, ``np.log`` itself, as in the course); log(0) is -inf, silently."""
+    with np.errstate(divide="ignore"):
+        return np.log(x) if base is None else np.log(x) / np.log(base)

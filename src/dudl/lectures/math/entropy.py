@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the course's name
 
 from dudl.lectures.common import tensor_text
-from dudl.lectures.math.common import Vector
+from dudl.lectures.math.common import Vector, check_log_base, log
 from dudl.params import ParamError, param
 from dudl.params import Params as BaseParams
 
@@ -63,9 +63,7 @@ class Params(BaseParams):
         check_distribution("q", self.q, zero_allowed=False)
         if len(self.q) != len(self.p):
             raise ParamError(f"p and q must have the same length, got {len(self.p)} and {len(self.q)}")
-        if self.log_base is not None and (self.log_base == 1 or not math.isfinite(self.log_base)):
-            raise ParamError(f"parameter 'log_base' must be a finite number > 0 and != 1 (or null), "
-                             f"got {self.log_base:g}")
+        check_log_base(self.log_base)
 
 
 def check_distribution(name: str, values: Sequence[float], *, zero_allowed: bool) -> None:
@@ -84,25 +82,19 @@ def run(params: Params) -> dict[str, Any]:
     """The course's entropies and cross-entropies by hand (floats, in units of ``log_base``), and PyTorch's
     binary cross-entropy (float32, or its error)."""
     base = params.log_base
-
-    def log(x: float) -> float:
-        """The course's np.log, in ``base``; log(0) is -inf, silently (only a two-event p of 1 reaches it)."""
-        with np.errstate(divide="ignore"):
-            return np.log(x) if base is None else np.log(x) / np.log(base)
-
-    wrong_entropy = -(params.p_event * log(params.p_event))
+    wrong_entropy = -(params.p_event * log(params.p_event, base))
     entropy = 0.0
     for probability in params.probabilities:  # the course's loop, in list order
-        entropy -= probability * log(probability)
+        entropy -= probability * log(probability, base)
     entropy_two_event = None
     if len(params.probabilities) == 2:
         last = params.probabilities[-1]  # the course's loop variable, still the last entry
         with np.errstate(invalid="ignore"):
-            entropy_two_event = -(last * log(last) + (1 - last) * log(1 - last))
+            entropy_two_event = -(last * log(last, base) + (1 - last) * log(1 - last, base))
     p, q = params.p, params.q
     cross_entropy = 0.0
     for p_i, q_i in zip(p, q, strict=True):
-        cross_entropy -= p_i * log(q_i)
+        cross_entropy -= p_i * log(q_i, base)
     one_hot = [k for k, p_k in enumerate(p) if p_k == 1]
     torch_bce, bce_error = binary_cross_entropy(p, q, params.bce_call)
     return {
@@ -110,8 +102,8 @@ def run(params: Params) -> dict[str, Any]:
         "entropy": float(entropy),
         "entropy_two_event": None if entropy_two_event is None else float(entropy_two_event),
         "cross_entropy": float(cross_entropy),
-        "cross_entropy_two_event": float(-sum(p_i * log(q_i) for p_i, q_i in zip(p, q, strict=True))),
-        "cross_entropy_simplified": float(-log(q[one_hot[0]])) if one_hot else None,
+        "cross_entropy_two_event": float(-sum(p_i * log(q_i, base) for p_i, q_i in zip(p, q, strict=True))),
+        "cross_entropy_simplified": float(-log(q[one_hot[0]], base)) if one_hot else None,
         "torch_bce": None if torch_bce is None else torch_bce / (1.0 if base is None else math.log(base)),
         "bce_error": bce_error,
     }

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.lectures.common import check_grid, figure
-from dudl.params import ParamError, param
+from dudl.lectures.math.common import check_log_base, log
 from dudl.params import Params as BaseParams
+from dudl.params import param
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -41,14 +42,7 @@ class Params(BaseParams):
 
     def check(self) -> None:
         check_grid(self.x_min, self.x_max)
-        if self.log_base is not None and (self.log_base == 1 or not np.isfinite(self.log_base)):
-            raise ParamError(f"parameter 'log_base' must be a finite number > 0 and != 1 (or null), "
-                             f"got {self.log_base:g}")
-
-
-def log(x: Any, base: float | None) -> Any:
-    """log(x) in ``base`` (None: the natural log, ``np.log`` itself)."""
-    return np.log(x) if base is None else np.log(x) / np.log(base)
+        check_log_base(self.log_base)
 
 
 def power(x: Any, base: float | None) -> Any:

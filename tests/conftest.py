@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,22 @@ def reloaded():
 def draw():
     """`draw(result, names)`: checks and renders the JSON round trip's figures (see `draw_from_json`)."""
     return draw_from_json
+
+
+SPEC_DIR = Path(__file__).resolve().parents[1] / "docs" / "spec"
+
+
+def spec_blocks(experiment_id: str) -> list[list[str]]:
+    """The code blocks (```) of the experiment's section in docs/spec/*.md, each as its list of lines (the
+    course's printed output, one-space lines included)."""
+    for spec in sorted(SPEC_DIR.glob("*.md")):
+        section = re.search(rf"^### {re.escape(experiment_id)}\n(.*?)(?=^#{{2,3}} |\Z)", spec.read_text(), re.S | re.M)
+        if section:
+            return [block.split("\n")[:-1] for block in re.findall(r"^```\n(.*?)^```", section.group(1), re.S | re.M)]
+    raise KeyError(f"{experiment_id} has no section in {SPEC_DIR}")
+
+
+@pytest.fixture
+def spec_output():
+    """`spec_output(experiment_id)`: the code blocks of the experiment's spec section (see `spec_blocks`)."""
+    return spec_blocks

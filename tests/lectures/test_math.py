@@ -75,3 +75,63 @@ def test_bad_values_raise_param_error(overrides: dict, fragment: str) -> None:
 def test_cli_end_to_end(cli_json) -> None:
     data = cli_json("math.derivatives", "--param", 'expression="x**3"', "--param", "n_points=3")
     assert data["metrics"]["derivative"] == "3*x**2" and data["metrics"]["df"] == [48.0, 0.0, 48.0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# math.derivatives2
+
+
+def test_derivatives2_prints_the_course_output(spec_output, draw) -> None:
+    result = dudl.run("math.derivatives2")
+    assert result.printed() == spec_output("math.derivatives2")[0]
+    m = draw(result, set()).metrics  # no figures; the metrics after the JSON round trip
+    assert (m["f"], m["g"], m["df"], m["dg"]) == ("2*x**2", "-3*x**4 + 4*x**3", "4*x", "-12*x**3 + 12*x**2")
+    assert m["product_manual"] == m["product_sympy"] == "2*x**2*(-12*x**3 + 12*x**2) + 4*x*(-3*x**4 + 4*x**3)"
+    assert m["product_wrong"] == "4*x*(-12*x**3 + 12*x**2)"
+    assert m["chain_function"] == "(4*x**3 + x**2)**5"
+    assert m["chain_derivative"] == "(60*x**2 + 10*x)*(4*x**3 + x**2)**4"
+    assert m["chain_manual"] == "5*(12*x**2 + 2*x)*(4*x**3 + x**2)**4"  # sympy does not reorder it to match
+    assert m["product_rule_holds"] is m["wrong_way_differs"] is m["chain_rule_holds"] is True
+
+
+def test_derivatives2_other_functions() -> None:
+    m = dudl.run("math.derivatives2", f="sin(x)", g="exp(x)", inner="cos(x)", outer="log(u)").metrics
+    assert m["product_sympy"] == "exp(x)*sin(x) + exp(x)*cos(x)" and m["product_wrong"] == "exp(x)*cos(x)"
+    assert (m["chain_function"], m["chain_derivative"]) == ("log(cos(x))", "-sin(x)/cos(x)")
+    assert m["product_rule_holds"] and m["wrong_way_differs"] and m["chain_rule_holds"]
+    # constants: f'·g' = 0 = (f·g)', so the wrong way happens to give the right answer
+    constant = dudl.run("math.derivatives2", f="2", g="3").metrics
+    assert constant["product_sympy"] == constant["product_wrong"] == "0"
+    assert constant["wrong_way_differs"] is False and constant["product_rule_holds"] is True
+    # the outer function ignores its argument: h is constant
+    flat = dudl.run("math.derivatives2", outer="7").metrics
+    assert (flat["chain_function"], flat["chain_derivative"], flat["chain_manual"]) == ("7", "0", "0")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"outer": "x**5"}, "parameter 'outer': expression 'x**5': unknown name 'x'"),
+        ({"inner": "u + 1"}, "parameter 'inner': expression 'u + 1': unknown name 'u'"),
+        ({"f": "x +"}, "parameter 'f': expression 'x +' is not valid sympy syntax"),
+        ({"g": ""}, "parameter 'g': expression must be a function of x"),
+        ({"seed": 0}, "unknown parameter 'seed'"),
+    ],
+)
+def test_derivatives2_bad_expressions(overrides: dict, fragment: str) -> None:
+    with pytest.raises(dudl.ParamError) as error:
+        dudl.run("math.derivatives2", **overrides)
+    assert fragment in str(error.value) and "\n" not in str(error.value)
+
+
+def test_derivatives2_bad_outer_from_the_cli(cli, tmp_path) -> None:
+    proc = cli("run", "math.derivatives2", "--param", 'outer="x**2"')
+    assert proc.returncode == 2 and proc.stdout == "" and list(tmp_path.iterdir()) == []
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith("dudl: error: parameter 'outer'")
+
+
+def test_derivatives2_cli_end_to_end(cli_json) -> None:
+    metrics = cli_json("math.derivatives2", "--param", 'f="x**3"', "--param", 'outer="sin(u)"')["metrics"]
+    assert metrics["df"] == "3*x**2" and metrics["chain_derivative"] == "(12*x**2 + 2*x)*cos(4*x**3 + x**2)"
+    assert metrics["chain_rule_holds"] is True

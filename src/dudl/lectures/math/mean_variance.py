@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import seeding
-from dudl.lectures.common import check_finite, summary_line
-from dudl.lectures.math.common import Vector, check_list
+from dudl.lectures.common import summary_line
+from dudl.lectures.math.common import Vector
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
 
@@ -50,8 +50,6 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        check_list("x", self.x)
-        check_finite("x", self.x)
         if len(self.x) < 2:
             raise ParamError(f"parameter 'x' must hold at least 2 numbers (the formula divides by n - 1), "
                              f"got {list(self.x)}")

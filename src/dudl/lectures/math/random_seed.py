@@ -37,7 +37,8 @@ NOTES = ("The published run never executed the np.random.seed(17) cell, so its f
          "RandomState, which the course presents as the newer way, is numpy's legacy generator; "
          "local_generator=\"default_rng\" uses the recommended one (other numbers).")
 
-SEED_LIMITS = {"numpy_seed": 2**32, "second_numpy_seed": 2**32, "torch_seed": 2**64}
+# torch.manual_seed takes seeds below 2**64, but every integer parameter is an int64 (dudl.params)
+SEED_LIMITS = {"numpy_seed": 2**32, "second_numpy_seed": 2**32, "torch_seed": 2**63}
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Params(BaseParams):
     numpy_seed: int = param(17, "seed of the global generator (np.random.seed) and of the first local generator; "
                                 "0 <= s < 2**32")
     second_numpy_seed: int = param(20210530, "seed of the second local generator; 0 <= s < 2**32")
-    torch_seed: int = param(17, "seed given to PyTorch (torch.manual_seed); 0 <= s < 2**64")
+    torch_seed: int = param(17, "seed given to PyTorch (torch.manual_seed); 0 <= s < 2**63")
     n_numbers: int = param(5, "standard normal numbers per draw", ge=1, le=1_000_000)
     seed_global: bool = param(True, "quirk: seed the global generator before the local generators (the published "
                                     "run did not: false)")

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import seeding
-from dudl.lectures.common import check_finite, figure
-from dudl.lectures.math.common import Vector, check_list
+from dudl.lectures.common import figure
+from dudl.lectures.math.common import Vector
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
 
@@ -44,8 +44,6 @@ class Params(BaseParams):
     reps: int = reps_param(10000)
 
     def check(self) -> None:
-        check_list("x", self.x)
-        check_finite("x", self.x)
         if len(self.x) > MAX_SIZE:
             raise ParamError(f"parameter 'x' must have at most {MAX_SIZE} numbers, got {len(self.x)}")
         for name in ("demo_sample_size", "sample_size"):

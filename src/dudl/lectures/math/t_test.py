@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from dudl.core import seeding
-from dudl.lectures.common import check_finite, figure
+from dudl.lectures.common import figure
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -44,10 +44,6 @@ class Params(BaseParams):
                                   gt=0)
     seed: int = seed_param()
     reps: int = reps_param(1)
-
-    def check(self) -> None:
-        for name in ("mu1", "mu2", "sd1", "sd2", "jitter_divisor"):
-            check_finite(name, getattr(self, name))
 
 
 def run(params: Params) -> dict[str, Any]:

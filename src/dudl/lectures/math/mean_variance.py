@@ -30,7 +30,8 @@ COURSE_OUTPUT = """\
 4.809523809523809
 4.809523809523809
 4.809523809523809
-"""  # then two random values near 33.25, the second 10000/9999 times the first
+(then two random values near 33.25, the variance of the integers 0..19; the second is 10000/9999 times the first)
+"""
 
 NOTES = ("The course reuses one variable name for the ddof-0 variance of its seven numbers and the ddof-1 "
          "variance of the large sample; the metric names say which is which.")

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 COURSE_OUTPUT = """\
 1.625
-"""  # then the demonstration sample's mean, which is random
+(then the demonstration sample's mean, random: a multiple of 0.2 between -9 and 10, mean 1.625, sd 2.13)
+"""
 
 NOTES = ("The histogram is a density (density=True), yet the course labels its y axis 'Count', and its line at "
          "the population mean always runs from 0 to .3; dudl draws the figure as the course does.")

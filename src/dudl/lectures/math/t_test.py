@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
     from dudl.result import Result
 
-COURSE_OUTPUT = ""  # the notebook has no stored output; it prints t, then p, both random
+COURSE_OUTPUT = """\
+(no stored output; the numbers are random) t, then p. At the defaults t is noncentral t with 68 df and
+noncentrality -4.14, and p < .05 in about 98% of runs.
+"""
 
 ALPHA = 0.05  # the significance level of the summary line ("p < .05")
 MAX_GROUP = 1_000_000  # samples per group

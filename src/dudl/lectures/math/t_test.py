@@ -59,8 +59,7 @@ def run(params: Params) -> dict[str, Any]:
               rng.standard_normal(params.n2) / params.jitter_divisor) for rng in rngs]
     data1, data2, jitter1, jitter2 = (np.array(part) for part in zip(*draws, strict=True))
     test = stats.ttest_ind(data1, data2, axis=1, equal_var=params.equal_var)
-    return {"data1": data1, "data2": data2, "t": test.statistic, "p": test.pvalue,
-            "df": np.broadcast_to(test.df, (params.reps,)).astype(np.float64),
+    return {"data1": data1, "data2": data2, "t": test.statistic, "p": test.pvalue, "df": test.df,
             "jitter1": jitter1, "jitter2": jitter2}
 
 

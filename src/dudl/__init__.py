@@ -18,13 +18,18 @@ __version__ = "0.1.0"
 __all__ = ["ParamError", "Result", "experiments", "run"]
 
 
-def run(experiment_id: str, /, *, device: str = "cpu", **params: Any) -> Result:
+def run(experiment_id: str, /, *, device: str = "cpu", max_memory: int | float | str | None = None,
+        max_seconds: float | None = None, **params: Any) -> Result:
     """Run one experiment with the course defaults, overridden by ``params``.
 
     ``device`` ("cpu" or "cuda") applies to the experiments that train torch models.
     Sweep axes also accept the shorthands ``"linspace(a,b,n)"``, ``"arange(a,b,step)"`` and ``"round(...)"``.
-    Raises :class:`ParamError` for an unknown id, parameter or value.
+    A run estimated to need more than ``max_memory`` (bytes, or e.g. ``"8G"``; default a quarter of this
+    machine's memory) or ``max_seconds`` of computation (default 1800) is refused before anything is allocated
+    (:mod:`dudl.budget`).
+    Raises :class:`ParamError` for an unknown id, parameter or value, or a run over those limits.
     """
-    from dudl import registry
+    from dudl import budget, registry
 
-    return registry.run(experiment_id, params, device=device)
+    limits = budget.Limits.from_options(max_memory, max_seconds)
+    return registry.run(experiment_id, params, device=device, limits=limits)

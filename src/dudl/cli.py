@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dudl import registry
+from dudl import budget, registry
 from dudl.params import ParamError, bounds_text, describe, parse_assignment, plain_value
 
 app = typer.Typer(
@@ -30,6 +30,12 @@ app = typer.Typer(
     help='Runnable, seeded experiments from "A Deep Understanding of Deep Learning" (sections math, gd, ann, '
     "overfit).",
 )
+
+
+MaxMemory = Annotated[str | None, typer.Option(
+    help="refuse a run estimated to need more memory, e.g. 8G or 512M (default: a quarter of this machine's)")]
+MaxSeconds = Annotated[float | None, typer.Option(
+    help=f"refuse a run estimated to compute longer, in seconds (default {budget.DEFAULT_MAX_SECONDS:g})")]
 
 
 @app.command("list")
@@ -71,16 +77,19 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="print only the result JSON on stdout")] = False,
     no_figures: Annotated[bool, typer.Option("--no-figures", help="do not draw the figures")] = False,
     device: Annotated[str, typer.Option(help='"cpu" or "cuda" (torch experiments)')] = "cpu",
+    max_memory: MaxMemory = None,
+    max_seconds: MaxSeconds = None,
 ) -> None:
     """Run one experiment; print the course's lines and a summary, and save the result and figures."""
     overrides = dict(parse_assignment(text) for text in param or [])
     for name, value in (("seed", seed), ("reps", reps)):
         if value is not None:
             overrides[name] = value
-    registry.resolve(experiment_id, overrides)  # validate before touching the disk
+    limits = budget.Limits.from_options(max_memory, max_seconds)
+    budget.check(experiment_id, registry.resolve(experiment_id, overrides), limits)  # before touching the disk
     registry.check_device(device, experiment_id)
     check_writable(out)
-    result = registry.run(experiment_id, overrides, device=device)
+    result = registry.run(experiment_id, overrides, device=device, limits=limits)
     folder = result.save(out, figures=not no_figures)
     if as_json:
         sys.stdout.write(result.to_json() + "\n")
@@ -99,15 +108,20 @@ def report_command(
     out: Annotated[Path, typer.Option(help="folder of the HTML report")] = Path("report"),
     reps: Annotated[int | None, typer.Option(help="repetitions for every stochastic experiment")] = None,
     device: Annotated[str, typer.Option(help='"cpu" or "cuda" (torch experiments)')] = "cpu",
+    max_memory: MaxMemory = None,
+    max_seconds: MaxSeconds = None,
 ) -> None:
     """Run every experiment and write OUT/index.html with parameters, metrics, figures and course output."""
-    from dudl.report import build_report
+    from dudl.report import build_report, report_overrides
 
     if reps is not None and reps < 1:
         raise ParamError(f"--reps must be >= 1, got {reps}")
+    limits = budget.Limits.from_options(max_memory, max_seconds)
+    for item in registry.CATALOG:  # every run sized before anything is written
+        budget.check(item.id, registry.resolve(item.id, report_overrides(item, reps)), limits)
     registry.check_device(device)
     check_writable(out)
-    failures = build_report(out, reps=reps, device=device)
+    failures = build_report(out, reps=reps, device=device, limits=limits)
     if failures:
         print(f"dudl: {len(failures)} experiment(s) failed: {', '.join(failures)}", file=sys.stderr)
         raise typer.Exit(1)

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from dudl import budget
 from dudl.params import ParamError
 
 if TYPE_CHECKING:
+    from dudl.budget import Limits
     from dudl.result import Result
 
 
@@ -154,13 +156,15 @@ def resolve(experiment_id: str, overrides: dict[str, Any]) -> Any:
     return params_type(**overrides)
 
 
-def run(experiment_id: str, overrides: dict[str, Any], device: str = "cpu") -> Result:
-    """Resolve the parameters, run the experiment and wrap its metrics in a Result."""
+def run(experiment_id: str, overrides: dict[str, Any], device: str = "cpu", limits: Limits | None = None) -> Result:
+    """Resolve the parameters, check the run's size against ``limits`` (default :class:`dudl.budget.Limits`;
+    ParamError if over), run the experiment and wrap its metrics in a Result."""
     from dudl import __version__
     from dudl.result import Result
 
     item = entry(experiment_id)
     params = resolve(experiment_id, overrides)
+    budget.check(experiment_id, params, limits)
     check_device(device, experiment_id)
     module = item.load()
     start = time.perf_counter()

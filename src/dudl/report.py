@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dudl import __version__, registry
+from dudl.budget import Limits
 from dudl.result import Result
 
 _STYLE = """
@@ -33,10 +34,11 @@ pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; 
 """
 
 
-def build_report(out: Path, *, reps: int | None = None, device: str = "cpu") -> list[str]:
+def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", limits: Limits | None = None) -> list[str]:
     """Run every registered experiment, save its result and figures under ``out`` and write ``index.html``.
 
-    ``reps`` overrides the repetitions of every experiment that has them. Returns the ids that failed
+    ``reps`` overrides the repetitions of every experiment that has them; ``limits`` is each run's budget
+    (:class:`dudl.budget.Limits`). Returns the ids that failed
     (their sections show the error; the others are complete).
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -47,9 +49,9 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu") -> 
         task = progress.add_task("report", total=len(registry.CATALOG))
         for item in registry.CATALOG:
             progress.update(task, description=f"{item.id:<26}")
-            overrides = {"reps": reps} if reps is not None and _has_param(item, "reps") else {}
             try:
-                result = registry.run(item.id, overrides, device=device if item.uses_torch else "cpu")
+                result = registry.run(item.id, report_overrides(item, reps),
+                                      device=device if item.uses_torch else "cpu", limits=limits)
                 folder = result.save(out)
                 sections.append(_section(item, result, sorted(p.name for p in folder.glob("*.png"))))
             except Exception:  # noqa: BLE001 - a failing experiment is shown in the report, not fatal to it
@@ -58,6 +60,11 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu") -> 
             progress.advance(task)
     _write_atomic(out / "index.html", _page(sections, failures))
     return failures
+
+
+def report_overrides(item: registry.Entry, reps: int | None) -> dict[str, int]:
+    """The parameters the report sets for ``item``: ``reps`` (if given) where the experiment has it."""
+    return {"reps": reps} if reps is not None and _has_param(item, "reps") else {}
 
 
 def _has_param(item: registry.Entry, name: str) -> bool:

@@ -38,10 +38,10 @@ def test_a_failing_experiment_is_reported_not_fatal(tmp_path: Path, cheap_catalo
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     real_run = registry.run
 
-    def run(experiment_id: str, overrides: dict, device: str = "cpu"):
+    def run(experiment_id: str, overrides: dict, **options):
         if experiment_id == "gd.1d":
             raise RuntimeError("boom")
-        return real_run(experiment_id, overrides, device=device)
+        return real_run(experiment_id, overrides, **options)
 
     monkeypatch.setattr(registry, "run", run)
     assert build_report(tmp_path) == ["gd.1d"]

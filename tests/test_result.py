@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import dudl
 from dudl.result import Result
 
 
@@ -39,7 +40,7 @@ def test_round_trip_restores_arrays_and_nan() -> None:
 
 
 def test_save_writes_result_atomically_and_replaces_an_old_one(tmp_path: Path) -> None:
-    result = make_result(x=np.arange(3.0))
+    result = dudl.run("gd.1d", reps=2, epochs=5)
     folder = result.save(tmp_path, figures=False)
     assert folder == tmp_path / "gd.1d" and (folder / "result.json").exists()
     (folder / "stale.png").write_text("old")

@@ -1,19 +1,26 @@
 """The `dudl` command line: list, show, run and report. Formatting only: every number comes from a Result.
 
 Bad input (unknown id or parameter, wrong type, out-of-range value, malformed ``--param``, unwritable
-``--out``) prints one line on stderr and exits with status 2, without a traceback or partial files.
+``--out``, an invalid saved result) prints one line on stderr and exits with status 2, without a traceback or
+partial files. A failure to write (disk full, stdout closed by ``| head``) prints one line and exits with 1.
+Ctrl-C, SIGTERM and SIGHUP stop the run the same way: one line, exit 130, 143 or 129, and nothing half-written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import typing
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,6 +29,7 @@ from rich.table import Table
 
 from dudl import budget, registry
 from dudl.params import ParamError, bounds_text, describe, parse_assignment, plain_value
+from dudl.result import ResultError
 
 app = typer.Typer(
     add_completion=False,
@@ -90,7 +98,8 @@ def run_command(
     registry.check_device(device, experiment_id)
     check_writable(out)
     result = registry.run(experiment_id, overrides, device=device, limits=limits)
-    folder = result.save(out, figures=not no_figures)
+    with _nothing_left_on_failure(out):
+        folder = result.save(out, figures=not no_figures)
     if as_json:
         sys.stdout.write(result.to_json() + "\n")
         return
@@ -121,7 +130,8 @@ def report_command(
         budget.check(item.id, registry.resolve(item.id, report_overrides(item, reps)), limits)
     registry.check_device(device)
     check_writable(out)
-    failures = build_report(out, reps=reps, device=device, limits=limits)
+    with _nothing_left_on_failure(out):
+        failures = build_report(out, reps=reps, device=device, limits=limits)
     if failures:
         print(f"dudl: {len(failures)} experiment(s) failed: {', '.join(failures)}", file=sys.stderr)
         raise typer.Exit(1)
@@ -138,44 +148,137 @@ def summary_table(result: Any) -> Table:
 
 
 def check_writable(folder: Path) -> None:
-    """Fail early, before computing anything, if ``folder`` cannot be created or written."""
+    """Fail early, before computing anything, if ``folder`` cannot be created or written. Creates nothing: the
+    nearest existing folder on its path must accept a new folder."""
+    existing = folder
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        os.rmdir(tempfile.mkdtemp(prefix=".dudl-check-", dir=existing))
     except OSError as error:
         reason = error.strerror or str(error)
         raise ParamError(f"--out {str(folder)!r} is not a writable folder ({reason})") from None
 
 
+@contextlib.contextmanager
+def _nothing_left_on_failure(out: Path) -> Iterator[None]:
+    """Around the writing of ``out``: if it fails, remove the folders it created on the way (left empty by the
+    atomic saves), and turn an OSError (disk full, ...) into one line and exit status 1."""
+    created = [path for path in (out, *out.parents) if not os.path.lexists(path)]
+    try:
+        yield
+    except BaseException as error:
+        for path in created:  # deepest first; stops at the first one that is not empty
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+            _fail(f"could not write to {str(out)!r} ({error.strerror or error}); nothing was saved there", 1)
+        raise
+
+
+class _Console(Console):
+    """rich's Console, but a closed stdout raises BrokenPipeError (for :func:`main`'s one line) instead of
+    rich's silent exit."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def _console() -> Console:
     """A console for tables: the terminal's width, or a wide fixed one when piped (so values do not wrap)."""
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return _Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+# Signals: SIGTERM (timeout, Slurm, CI, kill) and SIGHUP (a closed terminal) take the path of Ctrl-C.
+EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}  # 128 + the signal's number
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP, raised in the main thread: every cleanup that runs for Ctrl-C runs for it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """While the block runs, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted`; once one has, the others
+    are ignored so that they cannot cut the cleanup short. The previous handlers come back at the end."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        for number in EXIT_STATUS:
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {number: signal.signal(number, interrupt) for number in EXIT_STATUS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def exit_interrupted(error: KeyboardInterrupt, detail: str = "") -> NoReturn:
+    """Report an interruption in one line on stderr (``dudl: interrupted by SIGTERM`` + ``detail``, e.g. what
+    was done and where it was kept) and exit with 128 + the signal's number: 130, 143 or 129."""
+    signum = getattr(error, "signum", signal.SIGINT)
+    _fail(f"interrupted by {signal.Signals(signum).name}{detail}", EXIT_STATUS[signum], prefix="dudl: ")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning bad input into one line on stderr and exit status 2."""
+    """Entry point: run the app. Bad input: one line on stderr, exit status 2; a failed write: one line, exit 1;
+    SIGINT/SIGTERM/SIGHUP: one line, exit 130/143/129; never a traceback for any of these."""
     command = typer.main.get_command(app)
-    try:
-        code = command.main(args=argv, prog_name="dudl", standalone_mode=False)
-    except ParamError as error:
-        _fail(str(error))
-    except BrokenPipeError:
-        os._exit(0)  # a closed pipe (e.g. `| head`) is not an error
-    except typer.Abort:
-        _fail("aborted")
-    except Exception as error:
-        # typer's usage errors (its vendored click's UsageError: unknown option, missing argument, ...)
-        if getattr(error, "exit_code", None) != 2 or not hasattr(error, "format_message"):
-            raise
-        context = getattr(error, "ctx", None)
-        if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
-            print(context.get_help())
-            sys.exit(2)
-        _fail(" ".join(error.format_message().split()))
-    sys.exit(code if isinstance(code, int) else 0)
+    args = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): its descriptor could be reused by a result file
+        _fail("stdout is closed; nothing was run", 1)
+    with signals_interrupt():
+        try:
+            with command.make_context("dudl", args) as context:
+                command.invoke(context)
+            sys.stdout.flush()  # so that a closed stdout fails here, not silently at exit
+        except (ParamError, ResultError) as error:
+            _fail(str(error))
+        except KeyboardInterrupt as error:
+            exit_interrupted(error)
+        except typer.Exit as error:
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            _fail("aborted")
+        except OSError as error:  # writing to stdout (closed by `| head`, or a full disk) or another file
+            if error.errno == errno.EPIPE:
+                _fail("stdout was closed before all the output was written (broken pipe)", 1, drop_stdout=True)
+            where = error.filename if error.filename else "the output"
+            _fail(f"could not write {where} ({error.strerror or error})", 1, drop_stdout=True)
+        except Exception as error:
+            # typer's usage errors (its vendored click's UsageError: unknown option, missing argument, ...)
+            if getattr(error, "exit_code", None) != 2 or not hasattr(error, "format_message"):
+                raise
+            if type(error).__name__ == "NoArgsIsHelpError":
+                if error.format_message().strip():  # rich's help is printed when the error is made, plain help here
+                    print(error.format_message())
+                sys.exit(2)
+            _fail(" ".join(error.format_message().split()))
+    sys.exit(0)
 
 
-def _fail(message: str) -> None:
-    print(f"dudl: error: {message}", file=sys.stderr)
-    sys.exit(2)
+def _fail(message: str, status: int = 2, *, prefix: str = "dudl: error: ", drop_stdout: bool = False) -> NoReturn:
+    """Print ``message`` as one line on stderr and exit with ``status``. ``drop_stdout``: point stdout at
+    /dev/null first, so that what is left unwritten cannot fail once more (a second message) at exit."""
+    if drop_stdout and sys.stdout is not None:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(prefix + " ".join(message.split()), file=sys.stderr, flush=True)
+    sys.exit(status)

@@ -178,7 +178,7 @@ def check_device(device: str, experiment_id: str | None = None) -> None:
     """Reject a device name other than cpu/cuda[:N], a GPU this machine lacks, or a GPU for a numpy experiment."""
     if device == "cpu":
         return
-    if not (device == "cuda" or re.fullmatch(r"cuda:\d+", device)):
+    if not isinstance(device, str) or not re.fullmatch(r"cuda(:\d+)?", device):
         raise ParamError(f'--device must be "cpu" or "cuda" (or "cuda:N"), got {device!r}')
     if experiment_id is not None and not entry(experiment_id).uses_torch:
         raise ParamError(f"{experiment_id} runs in numpy float64; --device applies to the experiments that "
@@ -187,3 +187,7 @@ def check_device(device: str, experiment_id: str | None = None) -> None:
 
     if not torch.cuda.is_available():
         raise ParamError(f"--device {device}: no CUDA device is available on this machine; use --device cpu")
+    count = torch.cuda.device_count()
+    index = int(device.partition(":")[2] or 0)
+    if index >= count:
+        raise ParamError(f"--device {device}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}")

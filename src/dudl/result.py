@@ -3,25 +3,39 @@
 A Result holds the experiment ``id``, every resolved parameter (``seed`` and ``reps`` included), the
 named ``metrics`` (numpy arrays, numbers, strings or ragged lists), the seconds of computation and the
 dudl version. Figures and printed lines are drawn from the Result alone, so a saved result can be
-loaded and re-plotted. In JSON, NaN and +/-inf are written as ``null`` (spec, "Units, shapes and
-names"); loading turns a numeric array's nulls back into NaN.
+loaded and re-plotted. In JSON, a metric's NaN and +/-inf are written as ``null`` (spec, "Units, shapes
+and names"); loading turns a numeric array's nulls back into NaN. A parameter that accepts an infinity keeps it
+as the string ``"Infinity"`` or ``"-Infinity"`` (JSON has no number for it; ``--param name=Infinity`` reads it
+back), so a reloaded result describes the same run.
+
+:meth:`Result.load` checks what it reads and raises :class:`ResultError` with a one-line message.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
-import shutil
-import tempfile
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dudl.params import ParamError
+from dudl.saving import is_leftover, staged_folder
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+_KEYS = ("id", "params", "metrics", "elapsed_s", "dudl_version")
+_INFINITY_TEXT = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+class ResultError(ValueError):
+    """A file that is not a valid saved dudl Result; the message is one line for the user."""
 
 
 @dataclass
@@ -81,7 +95,7 @@ class Result:
         """The JSON object: top-level keys id, params, metrics, elapsed_s, dudl_version."""
         return {
             "id": self.id,
-            "params": _jsonable(self.params),
+            "params": _jsonable(self.params, keep_infinity=True),
             "metrics": {name: _jsonable(value) for name, value in self.metrics.items()},
             "elapsed_s": self.elapsed_s,
             "dudl_version": self.dudl_version,
@@ -93,10 +107,11 @@ class Result:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
-        """Rebuild a Result from its JSON object; rectangular numeric lists become numpy arrays."""
+        """Rebuild a Result from its JSON object (unchecked; see :meth:`load`): rectangular numeric lists become
+        numpy arrays, and "Infinity"/"-Infinity" become floats in the params that take a number."""
         return cls(
             id=data["id"],
-            params=data["params"],
+            params=_decoded_params(data["id"], data["params"]),
             metrics={name: _from_json(value) for name, value in data["metrics"].items()},
             elapsed_s=data["elapsed_s"],
             dudl_version=data["dudl_version"],
@@ -104,33 +119,43 @@ class Result:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Result:
-        """Load ``result.json`` (or a directory holding it)."""
+        """Load ``result.json`` (or a folder holding it), checked: raises :class:`ResultError` unless it is a
+        complete result of a known experiment whose params are valid for it and whose metrics it can show.
+        """
         path = Path(path)
-        if path.is_dir():
-            path = path / "result.json"
-        return cls.from_dict(json.loads(path.read_text()))
+        file = path / "result.json" if path.is_dir() else path
+        try:
+            result = cls.from_dict(_checked(_parse(file.read_bytes())))
+            if is_leftover(file.parent.name, result.id):
+                raise ResultError("the folder of an unfinished save (a run killed while saving), not a result")
+            try:
+                result.printed()  # the lecture's own reading of its metrics: a missing or misshapen one fails here
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+                what = f"metric {error} is missing" if isinstance(error, KeyError) else " ".join(str(error).split())
+                raise ResultError(f"its metrics do not fit {result.id} ({what})") from None
+        except ResultError as error:
+            raise ResultError(f"{file}: {error}") from None
+        except OSError as error:
+            raise ResultError(f"cannot read {file} ({error.strerror or error})") from None
+        except RecursionError:
+            raise ResultError(f"{file}: nested too deeply to be a dudl result") from None
+        return result
 
     def save(self, out_dir: str | os.PathLike[str], *, figures: bool = True) -> Path:
         """Write ``out_dir/<id>/result.json`` and one PNG per figure, atomically; returns the folder.
 
-        Everything is written into a temporary folder beside the target first and moved into place
-        at the end, so an error leaves no half-written result behind.
+        Everything is written into a staging folder beside the target first and renamed into place at the
+        end (see :mod:`dudl.saving`): an error or a signal leaves the previous result or nothing, concurrent
+        saves leave the last one, and modes follow the umask.
         """
         out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        target = out_dir / self.id
-        staging = Path(tempfile.mkdtemp(prefix=f".{self.id}.", dir=out_dir))
-        try:
-            (staging / "result.json").write_text(self.to_json())
+        with staged_folder(out_dir, self.id) as staging:
+            (staging / "result.json").write_text(self.to_json(), encoding="utf-8")
             if figures:
                 for name, figure in self.figures().items():
                     figure.savefig(staging / f"{name}.png", dpi=100)
                     _close(figure)
-            _replace_dir(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+        return out_dir / self.id
 
 
 def _rectangular(value: list) -> bool:
@@ -146,32 +171,128 @@ def _close(figure: Figure) -> None:
     plt.close(figure)
 
 
-def _replace_dir(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``, replacing an earlier result there."""
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.replace(target, old / target.name)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, target)
-
-
-def _jsonable(value: Any) -> Any:
-    """numpy arrays and scalars -> lists and Python numbers; NaN and inf -> None."""
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+def _jsonable(value: Any, *, keep_infinity: bool = False) -> Any:
+    """numpy arrays and scalars -> lists and Python numbers; NaN -> None, and +/-inf -> None or, with
+    ``keep_infinity``, the strings "Infinity"/"-Infinity"."""
+    if isinstance(value, np.ndarray | np.generic) or hasattr(value, "tolist"):  # hasattr: a torch tensor
+        return _jsonable(value.tolist(), keep_infinity=keep_infinity)
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, keep_infinity=keep_infinity) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return _jsonable(value.item())
+        return [_jsonable(v, keep_infinity=keep_infinity) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "tolist"):  # a torch tensor slipped through
-        return _jsonable(value.tolist())
+        return _INFINITY_TEXT.get(value) if keep_infinity else None
     return value
+
+
+def _decoded_params(experiment_id: Any, params: Any) -> Any:
+    """``params`` with "Infinity"/"-Infinity" turned back into floats where the parameter's type takes a
+    number (a string parameter keeps the text); unchanged when nothing is encoded or the id is unknown."""
+    if not isinstance(params, dict) or not any(_infinity_floats(v) is not v for v in params.values()):
+        return params
+    from dudl import registry
+    from dudl.params import coerce
+
+    try:
+        hints = typing.get_type_hints(registry.entry(experiment_id).load().Params)
+    except ParamError:
+        return params
+    decoded = {}
+    for name, value in params.items():
+        floats = _infinity_floats(value)
+        if floats is not value and name in hints:
+            try:
+                coerce(floats, hints[name], name)
+                value = floats
+            except ParamError:
+                pass
+        decoded[name] = value
+    return decoded
+
+
+def _infinity_floats(value: Any) -> Any:
+    """``value`` with the strings "Infinity"/"-Infinity" (in lists too) as floats; the same object if none."""
+    if isinstance(value, str):
+        return float(value) if value in _INFINITY_TEXT.values() else value
+    if isinstance(value, list):
+        items = [_infinity_floats(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    return value
+
+
+def _parse(raw: bytes) -> Any:
+    """The JSON value of a file's bytes; ResultError if they are not UTF-8 or not standard JSON."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ResultError(f"not UTF-8 text (byte {error.start} is {raw[error.start]:#04x})") from None
+    if not text.strip():
+        raise ResultError("the file is empty")
+
+    def reject(token: str) -> None:
+        raise ResultError(f"{token} is not a JSON value (a saved result writes null for a non-finite metric)")
+
+    try:
+        return json.loads(text, parse_constant=reject)
+    except json.JSONDecodeError as error:
+        raise ResultError(f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+
+
+def _checked(data: Any) -> dict[str, Any]:
+    """``data`` with its params resolved, if it is a saved Result's JSON object; else ResultError.
+
+    Checks the keys and their types, that the id is a known experiment, that the params are exactly that
+    experiment's and valid for it (re-resolved), and that each sweep axis in the metrics matches its param.
+    """
+    from dudl import registry
+
+    if not isinstance(data, dict):
+        raise ResultError(f"a result is a JSON object, not {_json_type(data)}")
+    for key in _KEYS:
+        if key not in data:
+            raise ResultError(f"the key {key!r} is missing (a result has {', '.join(_KEYS)})")
+    for key in data:
+        if key not in _KEYS:
+            raise ResultError(f"unknown key {key!r} (a result has {', '.join(_KEYS)})")
+    expected = {"id": str, "params": dict, "metrics": dict, "elapsed_s": float, "dudl_version": str}
+    for key, kind in expected.items():
+        value = data[key]
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (is_number if kind is float else isinstance(value, kind)):
+            raise ResultError(f"{key!r} must be a JSON {_json_type(kind())}, not {_json_type(value)}")
+    if not math.isfinite(data["elapsed_s"]) or data["elapsed_s"] < 0:
+        raise ResultError(f"'elapsed_s' must be a number of seconds >= 0, got {data['elapsed_s']}")
+    try:
+        params_type = registry.entry(data["id"]).load().Params
+    except ParamError as error:
+        raise ResultError(str(error)) from None
+    fields = dataclasses.fields(params_type)
+    missing = [f.name for f in fields if f.name not in data["params"]]
+    if missing:
+        raise ResultError(f"params lack {missing[0]!r} (a result of {data['id']} records every parameter)")
+    try:
+        resolved = registry.resolve(data["id"], _decoded_params(data["id"], data["params"]))
+    except ParamError as error:
+        raise ResultError(f"params not valid for {data['id']}: {error}") from None
+    for field in fields:
+        if field.metadata.get("shown") and field.name in data["metrics"]:  # a sweep axis, echoed in the metrics
+            axis = getattr(resolved, field.name)
+            try:
+                same = np.allclose(np.asarray(data["metrics"][field.name], dtype=float), axis, rtol=1e-12, atol=0)
+                same = same and np.shape(data["metrics"][field.name]) == (len(axis),)
+            except (TypeError, ValueError):
+                same = False
+            if not same:
+                raise ResultError(f"metric {field.name!r} is not the sweep axis of params.{field.name}")
+    return {**data, "params": resolved.to_dict()}
+
+
+def _json_type(value: Any) -> str:
+    for kind, name in ((bool, "boolean"), (int | float, "number"), (str, "string"), (list, "array"),
+                       (dict, "object")):
+        if isinstance(value, kind):
+            return name
+    return "null"
 
 
 def _from_json(value: Any) -> Any:

@@ -12,10 +12,10 @@ from typing import Any
 
 from dudl.params import ParamError
 from dudl.registry import experiments
-from dudl.result import Result
+from dudl.result import Result, ResultError
 
 __version__ = "0.1.0"
-__all__ = ["ParamError", "Result", "experiments", "run"]
+__all__ = ["ParamError", "Result", "ResultError", "experiments", "run"]
 
 
 def run(experiment_id: str, /, *, device: str = "cpu", max_memory: int | float | str | None = None,

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dudl.params import ParamError
@@ -18,12 +19,18 @@ __version__ = "0.1.0"
 __all__ = ["ParamError", "Result", "ResultError", "experiments", "run"]
 
 
-def run(experiment_id: str, /, *, device: str = "cpu", max_memory: int | float | str | None = None,
-        max_seconds: float | None = None, **params: Any) -> Result:
+def run(experiment_id: str, /, *, device: str = "cpu", executor: Any = None, cache: Any = None,
+        progress: bool | Callable[[int, int], None] = True, cancel: Callable[[], bool] | None = None,
+        max_memory: int | float | str | None = None, max_seconds: float | None = None, **params: Any) -> Result:
     """Run one experiment with the course defaults, overridden by ``params``.
 
     ``device`` ("cpu" or "cuda") applies to the experiments that train torch models.
     Sweep axes also accept the shorthands ``"linspace(a,b,n)"``, ``"arange(a,b,step)"`` and ``"round(...)"``.
+    ``executor``: "local" (default), "processes[:N]", "dask[:ADDRESS]" or any ``concurrent.futures.Executor``
+    (the numbers are the same bits). ``cache``: a folder (True: the user's cache folder) where finished blocks
+    are kept, so that a rerun of an interrupted run resumes; default none. ``progress``: a bar (terminal or
+    notebook) for runs longer than a second; False for none, or a callable ``progress(done, total)``
+    (model-epochs). ``cancel()``: True stops the run (:class:`dudl.core.blocks.Cancelled`).
     A run estimated to need more than ``max_memory`` (bytes, or e.g. ``"8G"``; default a quarter of this
     machine's memory) or ``max_seconds`` of computation (default 1800) is refused before anything is allocated
     (:mod:`dudl.budget`).
@@ -32,4 +39,12 @@ def run(experiment_id: str, /, *, device: str = "cpu", max_memory: int | float |
     from dudl import budget, registry
 
     limits = budget.Limits.from_options(max_memory, max_seconds)
-    return registry.run(experiment_id, params, device=device, limits=limits)
+
+    if progress is True:
+        from dudl.progress import Bar
+
+        with Bar() as bar:
+            return registry.run(experiment_id, params, device=device, executor=executor, cache=cache,
+                                progress=bar, cancel=cancel, limits=limits)
+    return registry.run(experiment_id, params, device=device, executor=executor, cache=cache,
+                        progress=progress or None, cancel=cancel, limits=limits)

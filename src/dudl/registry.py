@@ -16,11 +16,13 @@ shown or run. Each module provides:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import importlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -156,20 +158,38 @@ def resolve(experiment_id: str, overrides: dict[str, Any]) -> Any:
     return params_type(**overrides)
 
 
-def run(experiment_id: str, overrides: dict[str, Any], device: str = "cpu", limits: Limits | None = None) -> Result:
+def run(experiment_id: str, overrides: dict[str, Any], device: str = "cpu", *, executor: Any = None,
+        cache: Any = None, progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None, limits: Limits | None = None) -> Result:
     """Resolve the parameters, check the run's size against ``limits`` (default :class:`dudl.budget.Limits`;
-    ParamError if over), run the experiment and wrap its metrics in a Result."""
+    ParamError if over), run the experiment and wrap its metrics in a Result.
+
+    The experiment's engine calls get, through a run context (:mod:`dudl.core.blocks`): ``executor``
+    ("local", "processes[:N]", "dask[:ADDRESS]" or a ``concurrent.futures.Executor``), ``cache`` (a folder,
+    True for the user's cache folder, False for none; finished blocks are kept there and reused),
+    ``progress(done, total)`` in model-epochs and ``cancel()`` (True stops the run with
+    :class:`dudl.core.blocks.Cancelled`). Those not given come from the enclosing :func:`blocks.session`.
+    """
     from dudl import __version__
+    from dudl.cache import open_cache
+    from dudl.core import blocks
+    from dudl.executors import open_executor
     from dudl.result import Result
 
     item = entry(experiment_id)
     params = resolve(experiment_id, overrides)
     budget.check(experiment_id, params, limits)
     check_device(device, experiment_id)
+    defaults = blocks.settings()
+    block_cache = defaults.cache if cache is None else open_cache(cache)
     module = item.load()
-    start = time.perf_counter()
-    metrics = module.run(params, device) if item.uses_torch else module.run(params)
-    elapsed = time.perf_counter() - start
+    with (open_executor(executor) if executor is not None else contextlib.nullcontext(defaults.executor)) as pool, \
+            blocks.run_context(experiment_id=experiment_id, params=params.to_dict(), executor=pool,
+                               cache=block_cache, progress=progress or defaults.progress,
+                               cancel=cancel or defaults.cancel):
+        start = time.perf_counter()
+        metrics = module.run(params, device) if item.uses_torch else module.run(params)
+        elapsed = time.perf_counter() - start
     return Result(id=experiment_id, params=params.to_dict(), metrics=metrics, elapsed_s=elapsed,
                   dudl_version=__version__)
 

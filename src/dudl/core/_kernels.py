@@ -13,6 +13,13 @@ per model and is applied to the last layer's small gradients instead (one pass l
 F-1-1 net has its own three-pass backward (:meth:`StackedNet._scalar_hidden_backward_update`). No
 operation reduces over the model axis, so a diverging model cannot touch the others.
 
+A model's numbers do not depend on how many models share the stack, or where it sits in it: every product
+that sums over rows (a weight update) is one matrix product per model (``bmm``/``baddbmm``; a shared input
+is expanded, not copied), because one big product over the G*h stacked rows, e.g. ``mm`` of [F+1, N] and
+[N, G*h], is computed by different kernels (and rounded differently) for different G. Products that sum over
+units (the forward, the backward's ``W^T dZ``) may stack the models' rows: each row's sum is the same
+whatever the number of rows (measured for every width of the padding ladder and G = 1 to 20).
+
 Padded units (a narrow model inside a wider group) have zero incoming weights and bias, hence a zero
 pre-activation: after ReLU or "none" they output 0 and receive a zero gradient (ReLU'(0) = 0, and their
 outgoing weights are 0), so they stay exactly 0 with no masking. Only a sigmoid hidden layer (sigmoid(0)
@@ -228,10 +235,8 @@ class StackedNet:
                 else:
                     weight_grad = torch.bmm(gradient, previous.transpose(1, 2))
                 weight.sub_(weight_grad.mul_(scale))
-            elif previous.dim() == 2:  # shared input: W^T -= X^T dZ^T, one product for all models
-                weight.view(n_models * n_out, n_in).t().addmm_(
-                    previous, gradient.view(n_models * n_out, n_rows).t(), alpha=-1
-                )
+            elif previous.dim() == 2:  # shared input: W -= dZ X, one product per model (see the module doc)
+                weight.baddbmm_(gradient, previous.t().expand(n_models, n_rows, n_in), alpha=-1)
             elif n_in == 1:  # layer 0 has F + 1 >= 2 inputs (its folded bias column)
                 product = self._scratch_like(gradient.shape)
                 torch.mul(gradient, previous, out=product)
@@ -273,9 +278,8 @@ class StackedNet:
         masked = gradient
         if self.activations[0] == "relu":  # in place: the unmasked gradient is not needed any more
             _threshold_backward(gradient, activations[0], 0, grad_input=masked)
-        summed = self._scratch_like((inputs.shape[0], n_models))
-        torch.mm(inputs, masked.view(n_models, n_rows).t(), out=summed)  # G1^T [F+1, G]
-        summed_by_model = summed.t().unsqueeze(1)  # [G, 1, F+1]
+        summed_by_model = self._scratch_like((n_models, 1, inputs.shape[0]))  # G1 [G, 1, F+1], one product per model
+        torch.bmm(masked, inputs.t().expand(n_models, n_rows, inputs.shape[0]), out=summed_by_model)
         weight_grad = torch.linalg.vecdot(first_weight, summed_by_model).unsqueeze(-1)  # [G, 1, 1]
         first_grad = summed_by_model * weight
         if model_scale is not None:

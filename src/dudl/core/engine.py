@@ -14,9 +14,13 @@ API CONTRACT (the experiments are written against it; keep it stable):
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import json
 import math
-from collections.abc import Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dudl.core import _kernels, seeding
+from dudl.core import _kernels, blocks, seeding
 from dudl.core._kernels import StackedNet
 
 Activation = Literal["none", "relu", "sigmoid"]
@@ -318,18 +322,47 @@ def _normalise_mask(mask: torch.Tensor | None, n_models: int, epochs: int, n_row
 
 
 # ---------------------------------------------------------------------------------------------------------
-# grouping / padding: choose, per sweep, between one padded batch and exact shapes by estimated cost
+# grouping / padding: each architecture has ONE padded shape; blocks of models of one padded shape
 
-# Cost model of one training step of a group (seconds): a fixed cost per tensor operation plus its matrix
-# work. Padding narrow models into a wider group saves operations but adds FLOPs; the planner picks the
-# partition of each depth's widths into padded groups with the least total cost. The per-operation cost
-# also carries each group's fixed per-step costs (Python, the loop, the second worker waiting on the GIL):
-# 8 us, fitted on the breadth-vs-depth sweep (33 -> 27 groups, ~6% faster; 5e-6 and 1e-5 were slower),
-# leaves the hidden-units sweep's time unchanged.
+# Cost model of one training step of a block (seconds): a fixed cost per tensor operation plus its matrix
+# work. It sizes the blocks, picks the thread count and gives --dry-run's estimate.
+# The per-operation cost also carries each block's fixed per-step costs (Python, the loop, the second
+# worker waiting on the GIL): 8 us, fitted on the breadth-vs-depth sweep.
 _SECONDS_PER_OPERATION = 8e-6
 _FLOPS_PER_SECOND = 5e10
-# above this many FLOPs per step, groups are trained in parallel threads (below, thread overhead wins)
+# above this many FLOPs per step, blocks are trained in parallel threads (below, thread overhead wins)
 _PARALLEL_FLOPS = 2e8
+# a group of models of one padded shape is cut into blocks of about this many estimated seconds (and at
+# most _BLOCK_MODELS models): small enough to resume, cache and spread over workers, big enough that
+# the per-operation costs stay small
+_BLOCK_SECONDS = 2.0
+_BLOCK_MODELS = 256
+
+
+def padded_width(width: int) -> int:
+    """The width a hidden layer of ``width`` units is trained at: widths up to 4 as they are, then the next
+    of two steps per octave, 3 * 2^k or 2^(k+2) (6, 8, 12, 16, 24, 32, 48, 64, 96, 128, ...: at most a
+    third more units, and every width the course uses is a step)."""
+    if width <= 4:
+        return width
+    power = 1 << (width - 1).bit_length()  # the next power of two >= width
+    three_quarters = 3 * power // 4
+    return three_quarters if width <= three_quarters else power
+
+
+def padded_architecture(architecture: Architecture) -> Architecture:
+    """The shape ``architecture`` is trained in: every hidden width rounded up by :func:`padded_width`.
+
+    A function of the architecture alone, so a model is trained by the same sequence of tensor operations
+    whichever models share its call or its block: its numbers are the same bits alone or in any sweep
+    (padded units stay exactly zero, see :mod:`dudl.core._kernels`; the products' rounding depends on
+    their shapes, which is why the padding must not depend on the other models).
+    """
+    hidden = tuple(padded_width(width) for width in architecture.sizes[1:-1])
+    sizes = (architecture.sizes[0], *hidden, architecture.sizes[-1])
+    if sizes == architecture.sizes:
+        return architecture
+    return dataclasses.replace(architecture, sizes=sizes)
 
 
 def _step_flops(sizes: tuple[int, ...], n_models: int, n_rows: int) -> int:
@@ -344,52 +377,22 @@ def _step_cost(sizes: tuple[int, ...], n_models: int, n_rows: int) -> float:
     return _SECONDS_PER_OPERATION * (7 * n_layers + 6) + _step_flops(sizes, n_models, n_rows) / _FLOPS_PER_SECOND
 
 
-def _plan_groups(
-    architectures: Sequence[Architecture], n_rows: int
+def _plan_blocks(
+    architectures: Sequence[Architecture], n_rows: int, steps: int
 ) -> list[tuple[list[int], Architecture]]:
-    """Split the models into groups trained as one batch, each with its (padded) shared architecture.
-
-    Models of one depth and activation pattern may share a group; hidden widths are padded to the
-    group's widest (padded units stay exactly zero, so each model trains as its narrow self). Which
-    widths share a group is chosen by dynamic programming over the sorted distinct shapes to minimise
-    :func:`_step_cost`: small widths (overhead-bound) end up padded together, wide ones (FLOP-bound)
-    in groups of exact or nearly exact shape.
-    """
-    by_pattern: dict[tuple, dict[tuple[int, ...], list[int]]] = {}
+    """The blocks of a call: (model indices, padded architecture), the models of one padded shape (see
+    :func:`padded_architecture`) in index order, cut into near-equal blocks of about ``_BLOCK_SECONDS``
+    (``steps`` training steps each) and at most ``_BLOCK_MODELS`` models. Numbers do not depend on the cut."""
+    by_shape: dict[Architecture, list[int]] = {}
     for k, architecture in enumerate(architectures):
-        pattern = by_pattern.setdefault(architecture.activations, {})
-        pattern.setdefault(architecture.sizes, []).append(k)
+        by_shape.setdefault(padded_architecture(architecture), []).append(k)
     plan = []
-    for activations, by_shape in by_pattern.items():
-        shapes = sorted(by_shape, key=lambda sizes: (max(sizes[1:-1], default=0), sizes))
-        counts = [len(by_shape[s]) for s in shapes]
-
-        def padded_sizes(first: int, last: int, shapes: list = shapes) -> tuple[int, ...]:
-            return tuple(max(column) for column in zip(*shapes[first : last + 1], strict=True))
-
-        best = [0.0] + [math.inf] * len(shapes)
-        split = [0] * (len(shapes) + 1)
-        for last in range(len(shapes)):
-            for first in range(last, -1, -1):
-                cost = best[first] + _step_cost(
-                    padded_sizes(first, last), sum(counts[first : last + 1]), n_rows
-                )
-                if cost < best[last + 1]:
-                    best[last + 1], split[last + 1] = cost, first
-        end = len(shapes)
-        while end > 0:
-            first = split[end]
-            members = sorted(k for s in shapes[first:end] for k in by_shape[s])
-            template = architectures[members[0]]
-            plan.append(
-                (
-                    members,
-                    Architecture(
-                        padded_sizes(first, end - 1), activations, template.loss, template.softmax_output
-                    ),
-                )
-            )
-            end = first
+    for padded, members in by_shape.items():
+        seconds = steps * _step_cost(padded.sizes, len(members), n_rows)
+        n_blocks = max(math.ceil(seconds / _BLOCK_SECONDS), math.ceil(len(members) / _BLOCK_MODELS))
+        n_blocks = min(n_blocks, len(members))
+        bounds = np.linspace(0, len(members), n_blocks + 1).round().astype(int)
+        plan += [(members[start:stop], padded) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
     return plan
 
 
@@ -413,6 +416,9 @@ def train(
     record: Collection[str] = ("losses",),
     device: str | torch.device = "cpu",
     threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    executor: Executor | None = None,
 ) -> TrainResult:
     """Train M = len(learning_rates) independent models with plain SGD, all at once.
 
@@ -441,10 +447,18 @@ def train(
     record: which of RECORDS to keep (the others stay None); ask only for what is used. In mini-batch
         mode "batch_losses" and "batch_accuracy" ([M, epochs, n_batches]) may also be asked for.
     device: "cpu" (the reference) or "cuda"; results come back on the CPU.
-    threads: how many groups (see :func:`_plan_groups`) may train side by side in Python threads, each
+    threads: how many blocks (see :func:`_plan_blocks`) may train side by side in Python threads, each
         with one torch thread (torch's own threads are set to 1 while training and restored after).
         None: ``torch.get_num_threads()`` for matrix-heavy sweeps, 1 for the small-tensor work that
-        per-operation overhead dominates. Results do not depend on it (each group is computed alike).
+        per-operation overhead dominates. Results do not depend on it (each block is computed alike).
+    progress: called as ``progress(done, total)`` (model-epochs) at most every ``blocks.INTERVAL`` seconds
+        and at the end; cancel: asked as often, True stops the call with :class:`blocks.Cancelled`.
+    executor: None to train here, or a ``concurrent.futures.Executor`` that runs the blocks (processes, a
+        Dask cluster). progress, cancel and executor default to the run context's
+        (:func:`dudl.core.blocks.run_context`, set by :func:`dudl.registry.run`), which may also cache blocks.
+
+    A model's numbers (every record, its outputs and weights) are the same bits whatever the other models of
+    the call, the block sizes, the thread count or the executor.
     """
     device = torch.device(device)
     learning_rates = _as_float_tensor(learning_rates).reshape(-1)
@@ -494,12 +508,12 @@ def train(
         n_train_max = n_rows if train_mask is None else int(train_mask.sum(-1).max())
         n_batches = max(1, math.ceil(n_train_max / batch_size))
         rows_per_step = min(batch_size, n_rows)
-    plan = _plan_groups(architectures, rows_per_step)
-    costs = [_step_cost(padded.sizes, len(members), rows_per_step) for members, padded in plan]
+    plan = _plan_blocks(architectures, rows_per_step, epochs * max(n_batches, 1))
+    costs = [epochs * max(n_batches, 1) * _step_cost(padded.sizes, len(members), rows_per_step)
+             for members, padded in plan]
     if threads is None:
         flops = sum(_step_flops(padded.sizes, len(members), rows_per_step) for members, padded in plan)
         threads = torch.get_num_threads() if flops > _PARALLEL_FLOPS else 1
-    workers = max(1, min(threads, len(plan)))
 
     records = {name: torch.full((n_models, epochs), math.nan) for name in RECORDS if name in record}
     for name in ("batch_losses", "batch_accuracy"):
@@ -507,32 +521,12 @@ def train(
             records[name] = torch.full((n_models, epochs, n_batches), math.nan)
     outputs = torch.empty(n_models, n_rows, reference.sizes[-1])
 
-    def run_group(members: list[int], padded: Architecture) -> tuple[_Group, dict[str, torch.Tensor], torch.Tensor]:
-        # torch.set_num_threads sets the calling thread's OpenMP thread count only: a worker thread would
-        # otherwise start with the machine's count, and its MKL products would oversubscribe the cores
-        # (measured on a group's first-layer and 100-unit products: two threads did 1.55x the work of one, 1.9x with it)
-        torch.set_num_threads(1)
+    def task(members: list[int]) -> _BlockTask:
         index = torch.tensor(members, dtype=torch.int64)
-        weights, biases, masks, generators = _initial_group_weights(
-            [architectures[k] for k in members],
-            padded,
-            [keys[k] for k in members],
-            None if initial_weights is None else [initial_weights[k] for k in members],
-            keep_generators=batch_size is not None and shuffle,
-        )
-        net = StackedNet(
-            [w.to(device) for w in weights],
-            [b.to(device) for b in biases],
-            padded.activations,
-            padded.loss,
-            padded.softmax_output,
-            [None if m is None else (m[0].to(device), m[1].to(device)) for m in masks],
-        )
-        return _train_group(
-            index=index,
-            padded=padded,
-            net=net,
-            generators=generators,
+        return _BlockTask(
+            architectures=[architectures[k] for k in members],
+            keys=[keys[k] for k in members],
+            initial_weights=None if initial_weights is None else [initial_weights[k] for k in members],
             inputs=inputs if inputs.shape[0] == 1 else inputs[index],
             targets=targets if targets.shape[0] == 1 else targets[index],
             learning_rates=learning_rates[index],
@@ -542,33 +536,186 @@ def train(
             batch_size=batch_size,
             n_batches=n_batches,
             shuffle=shuffle,
-            wanted=set(records),
-            device=device,
+            wanted=tuple(sorted(records)),
+            device=str(device),
         )
 
-    # Each group runs on one thread (torch intra-op threads = 1: no OpenMP barriers that spin on a busy
-    # machine, and the same arithmetic whatever the thread count, so results do not depend on it);
-    # several groups run side by side in Python threads (torch releases the GIL), biggest first.
-    order = sorted(range(len(plan)), key=lambda g: -costs[g])
+    tasks = [task(members) for members, _ in plan]
+    context = blocks.current()
+    hooks = blocks.Hooks(
+        n_models * epochs,
+        progress if progress is not None or context is None else context.progress,
+        cancel if cancel is not None or context is None else context.cancel,
+        context,
+    )
+    if executor is None and context is not None:
+        executor = context.executor
+    cache = None if context is None else context.cache
+    cache_keys = None
+    if cache is not None:
+        from dudl import __version__
+
+        run = json.dumps([__version__, context.experiment_id, context.params, context.calls], sort_keys=True,
+                         default=str)
+        cache_keys = [f"{run}|{members}|{_digest(block)}" for (members, _), block in zip(plan, tasks, strict=True)]
+    # Each block runs on one thread (torch intra-op threads = 1: no OpenMP barriers that spin on a busy
+    # machine); several blocks run side by side in Python threads (torch releases the GIL), biggest first.
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        if workers == 1:
-            results = {g: run_group(*plan[g]) for g in order}
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = {g: pool.submit(run_group, *plan[g]) for g in order}
-                results = {g: future.result() for g, future in futures.items()}
+        results = blocks.execute(tasks, train_block, costs=costs, model_epochs=[len(m) * epochs for m, _ in plan],
+                                 hooks=hooks, workers=threads, executor=executor, cache=cache, keys=cache_keys)
     finally:
         torch.set_num_threads(previous_threads)
+    hooks.finish()
     groups = []
-    for g in range(len(plan)):
-        group, group_records, group_outputs = results[g]
-        outputs[group.indices] = group_outputs
-        for name, values in group_records.items():
-            records[name][group.indices] = values
-        groups.append(group)
+    for (members, padded), arrays in zip(plan, results, strict=True):
+        index = torch.tensor(members, dtype=torch.int64)
+        outputs[index] = arrays["outputs"]
+        for name in records:
+            records[name][index] = arrays[name]
+        groups.append(_Group(
+            indices=index,
+            weights=[arrays[f"weight{layer}"] for layer in range(padded.n_layers)],
+            biases=[arrays[f"bias{layer}"] for layer in range(padded.n_layers)],
+        ))
     return TrainResult(architectures=architectures, outputs=outputs, groups=groups, **records)
+
+
+@dataclass
+class _BlockTask:
+    """Everything one block needs (its models' slices of :func:`train`'s arguments): picklable, so a block
+    can run in another process or on a Dask worker."""
+
+    architectures: list[Architecture]
+    keys: list[np.random.SeedSequence]
+    initial_weights: list[nn.Module | dict[str, torch.Tensor]] | None
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    learning_rates: torch.Tensor
+    epochs: int
+    train_mask: torch.Tensor | None
+    test_mask: torch.Tensor | None
+    batch_size: int | None
+    n_batches: int
+    shuffle: bool
+    wanted: tuple[str, ...]
+    device: str
+
+
+def _digest(task: _BlockTask) -> str:
+    """SHA-256 of everything a block's numbers depend on (part of its cache key)."""
+    digest = hashlib.sha256()
+
+    def add(value: object) -> None:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().contiguous()
+            digest.update(f"{value.dtype}{tuple(value.shape)}".encode())
+            digest.update(value.view(-1).view(torch.uint8).numpy().tobytes() if value.numel() else b"")
+        elif isinstance(value, np.random.SeedSequence):
+            add((value.entropy, value.spawn_key, value.pool_size))
+        elif isinstance(value, nn.Module):
+            add(value.state_dict())
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                add(name)
+                add(item)
+        elif isinstance(value, list | tuple):
+            digest.update(f"{type(value).__name__}{len(value)}".encode())
+            for item in value:
+                add(item)
+        else:
+            digest.update(repr(value).encode() + b";")
+
+    for item in dataclasses.fields(task):
+        add(item.name)
+        add(getattr(task, item.name))
+    return digest.hexdigest()
+
+
+def train_block(task: _BlockTask, hooks: blocks.Hooks | None = None) -> dict[str, torch.Tensor]:
+    """Train one block; returns its arrays (CPU): "outputs" [G, N, out], "weight{l}" / "bias{l}" per layer
+    (padded; the first weight carries the bias column) and each wanted record [G, epochs(, n_batches)].
+
+    ``hooks`` (in this process only) count each epoch's model-epochs and may stop the block (Cancelled)."""
+    # torch.set_num_threads sets the calling thread's OpenMP thread count only: a worker thread would
+    # otherwise start with the machine's count, and its MKL products would oversubscribe the cores
+    # (measured on a group's first-layer and 100-unit products: two threads did 1.55x the work of one, 1.9x with it)
+    torch.set_num_threads(1)
+    device = torch.device(task.device)
+    padded = padded_architecture(task.architectures[0])
+    n_models = len(task.architectures)
+    task = _with_spare_models(task, padded)
+    weights, biases, masks, generators = _initial_group_weights(
+        task.architectures,
+        padded,
+        task.keys,
+        task.initial_weights,
+        keep_generators=task.batch_size is not None and task.shuffle,
+    )
+    net = StackedNet(
+        [w.to(device) for w in weights],
+        [b.to(device) for b in biases],
+        padded.activations,
+        padded.loss,
+        padded.softmax_output,
+        [None if m is None else (m[0].to(device), m[1].to(device)) for m in masks],
+    )
+    group_records, outputs = _train_group(
+        padded=padded,
+        net=net,
+        generators=generators,
+        inputs=task.inputs,
+        targets=task.targets,
+        learning_rates=task.learning_rates,
+        epochs=task.epochs,
+        train_mask=task.train_mask,
+        test_mask=task.test_mask,
+        batch_size=task.batch_size,
+        n_batches=task.n_batches,
+        shuffle=task.shuffle,
+        wanted=set(task.wanted),
+        device=device,
+        on_epoch=functools.partial(hooks.advance, n_models) if hooks is not None and hooks.active else None,
+    )
+    arrays = {"outputs": outputs, **group_records}
+    for layer, (weight, bias) in enumerate(zip(net.weights, net.biases, strict=True)):
+        arrays[f"weight{layer}"] = weight.cpu()
+        arrays[f"bias{layer}"] = bias[..., 0].cpu()
+    return {name: values[:n_models].clone() for name, values in arrays.items()}
+
+
+# torch's elementwise CPU kernels compute a tensor in vector chunks and its last (numel mod chunk) elements
+# with the scalar formula, which rounds exp, log and sigmoid differently; in a flat [G, units, rows] tensor
+# that tail falls on the last model of the block. Each block therefore ends with spare models (learning rate
+# 0, the first model's data) that hold at least this many elements of every such tensor.
+_TAIL_ELEMENTS = 64
+
+
+def _with_spare_models(task: _BlockTask, padded: Architecture) -> _BlockTask:
+    """``task`` with the spare models that take the elementwise kernels' scalar tail (see _TAIL_ELEMENTS)."""
+    rows = task.inputs.shape[1] if task.batch_size is None else min(task.batch_size, task.inputs.shape[1])
+    n_spare = math.ceil(_TAIL_ELEMENTS / (min(padded.sizes[1:]) * rows))
+
+    def extend(values: torch.Tensor | None, shared_if_one: bool = True) -> torch.Tensor | None:
+        if values is None or (shared_if_one and values.shape[0] == 1):  # absent, or shared by all models
+            return values
+        return torch.cat([values, values[:1].expand(n_spare, *values.shape[1:])])
+
+    zero_state = {f"{kind}{layer}": torch.zeros(shape) for layer, (fan_in, fan_out) in
+                  enumerate(zip(padded.sizes[:-1], padded.sizes[1:], strict=True))
+                  for kind, shape in (("weight", (fan_out, fan_in)), ("bias", (fan_out,)))}
+    return dataclasses.replace(
+        task,
+        architectures=[*task.architectures, *[padded] * n_spare],
+        keys=[*task.keys, *[np.random.SeedSequence(0)] * n_spare],
+        initial_weights=None if task.initial_weights is None else [*task.initial_weights, *[zero_state] * n_spare],
+        inputs=extend(task.inputs),
+        targets=extend(task.targets),
+        learning_rates=torch.cat([task.learning_rates, torch.zeros(n_spare)]),
+        train_mask=extend(task.train_mask, shared_if_one=False),  # masks are per model: [G, 1 or epochs, N]
+        test_mask=extend(task.test_mask, shared_if_one=False),
+    )
 
 
 def dataloader_permutation(n_rows: int, generator: torch.Generator) -> torch.Tensor:
@@ -655,7 +802,6 @@ def _initial_group_weights(
 @torch.no_grad()
 def _train_group(
     *,
-    index: torch.Tensor,
     padded: Architecture,
     net: StackedNet,
     generators: list[torch.Generator | None],
@@ -670,13 +816,14 @@ def _train_group(
     shuffle: bool,
     wanted: set[str],
     device: torch.device,
-) -> tuple[_Group, dict[str, torch.Tensor], torch.Tensor]:
-    """Train one group of models that share a (padded) architecture.
+    on_epoch: Callable[[], None] | None,
+) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """Train one block of models that share a (padded) architecture (``net`` holds their weights).
 
-    Returns the trained group, its records ({name: [G, epochs(, n_batches)]} on the CPU) and its
-    outputs [G, N, out] on all rows.
+    Returns its records ({name: [G, epochs(, n_batches)]} on the CPU) and its outputs [G, N, out] on all
+    rows. ``on_epoch()`` is called after every epoch (progress; it may raise Cancelled).
     """
-    n_models = len(index)
+    n_models = len(learning_rates)
     n_rows = inputs.shape[1]
 
     # inputs as X^T: shared [F, N] (first layer = one matrix product) or per model [G, F, N]
@@ -729,6 +876,8 @@ def _train_group(
             if epoch > 0:
                 test_records(model_outputs, epoch - 1)
             record(model_outputs, epoch_rows, epoch, "losses", "accuracy")
+            if on_epoch is not None:
+                on_epoch()
     else:
         batch_records = want["losses"] or want["batch_losses"] or want["accuracy"] or want["batch_accuracy"]
         batch_losses = torch.full((epochs, n_batches, n_models), math.nan, device=device)
@@ -772,6 +921,8 @@ def _train_group(
                 batch_accuracy[epoch] = torch.where(has_batch, accuracy_by_batch, nan).t()
             if record_test:
                 test_records(net.forward(inputs_t), epoch)
+            if on_epoch is not None:
+                on_epoch()
         if want["losses"]:
             group_records["losses"] = batch_losses.nanmean(1)
         if want["accuracy"]:
@@ -784,12 +935,7 @@ def _train_group(
         for name, values in (("batch_losses", batch_losses), ("batch_accuracy", batch_accuracy)):
             if want[name]:
                 results[name] = values.permute(2, 0, 1).cpu()
-    group = _Group(
-        indices=index,
-        weights=[w.cpu() for w in net.weights],
-        biases=[b[..., 0].cpu() for b in net.biases],
-    )
-    return group, results, model_outputs.transpose(1, 2).cpu()
+    return results, model_outputs.transpose(1, 2).cpu()
 
 
 def _batch_plan(

@@ -1,0 +1,102 @@
+"""The block cache: finished blocks on disk, so that an interrupted or repeated run resumes where it was.
+
+An entry is one block's arrays (``numpy.savez``) behind a first line holding the SHA-256 of those bytes;
+its name is the SHA-256 of the block's key (experiment, resolved parameters, engine call, model indices,
+dudl version and a digest of the block's data and settings, see :func:`dudl.core.engine.train`). An entry
+whose checksum does not match, or that does not load, is deleted and recomputed, never trusted. Entries are
+written to a temporary file and renamed, so a crash never leaves half an entry under a real name.
+
+The default folder is ``$DUDL_CACHE`` if set (``off`` disables the cache: the test suite sets it), else
+``$XDG_CACHE_HOME/dudl`` (``~/.cache/dudl``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dudl.params import ParamError
+
+
+def default_folder() -> Path | None:
+    """The cache folder when none is given: ``$DUDL_CACHE`` (None if "off"), else the user's cache dir."""
+    setting = os.environ.get("DUDL_CACHE")
+    if setting:
+        return None if setting.lower() == "off" else Path(setting).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dudl"
+
+
+def open_cache(setting: bool | str | os.PathLike[str] | BlockCache | None) -> BlockCache | None:
+    """A cache from a folder, True (:func:`default_folder`, unless ``DUDL_CACHE=off``), a BlockCache (as it
+    is), or None/False (no cache)."""
+    if setting is None or setting is False:
+        return None
+    if isinstance(setting, BlockCache):
+        return setting
+    if setting is True:
+        folder = default_folder()
+        return None if folder is None else BlockCache(folder)
+    return BlockCache(setting)
+
+
+class BlockCache:
+    """Finished blocks in ``folder`` (created if missing). A folder that is a file or cannot be written
+    raises ParamError (the CLI's one line and exit 2), before anything is computed."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder).expanduser()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.folder):
+                pass
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise ParamError(f"--cache {str(self.folder)!r} is not a writable folder ({reason}); give another "
+                             "folder or --no-cache") from None
+        self.hits = 0
+        self.stored = 0
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.block"
+
+    def get(self, key: str) -> dict[str, torch.Tensor] | None:
+        """The block stored under ``key``, or None (missing, or corrupt: then the entry is removed)."""
+        path = self._path(key)
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return None
+        checksum, _, payload = content.partition(b"\n")
+        try:
+            if hashlib.sha256(payload).hexdigest().encode() != checksum:
+                raise ValueError("checksum mismatch")
+            with np.load(io.BytesIO(payload), allow_pickle=False) as stored:
+                arrays = {name: torch.from_numpy(stored[name].copy()) for name in stored.files}
+        except (ValueError, OSError, KeyError, EOFError):
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        return arrays
+
+    def put(self, key: str, arrays: dict[str, torch.Tensor]) -> None:
+        """Store a finished block (atomically: a temporary file renamed into place)."""
+        buffer = io.BytesIO()
+        np.savez(buffer, **{name: value.numpy() for name, value in arrays.items()})
+        payload = buffer.getvalue()
+        path = self._path(key)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self.stored += 1

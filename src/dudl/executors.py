@@ -1,0 +1,98 @@
+"""Where the blocks of a sweep run: ``local`` (this process, threads: the default), ``processes[:N]`` (a pool
+of N local processes, default one per core) or ``dask[:ADDRESS]`` (dask.distributed: a LocalCluster of one
+single-threaded worker process per core, or the scheduler at ADDRESS such as ``tcp://scheduler-host:8786``).
+The API also takes any ``concurrent.futures.Executor``. Results are the same bits whichever runs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import re
+import signal
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+from dudl.params import ParamError
+
+NAMES = ("local", "processes[:N]", "dask[:ADDRESS]")
+# how long to wait for a Dask scheduler before calling its address unreachable
+CONNECT_TIMEOUT_S = 5
+
+
+def parse(spec: str) -> tuple[str, int | str | None]:
+    """("local", None), ("processes", N or None) or ("dask", ADDRESS or None); bad text raises ParamError."""
+    name, _, argument = spec.strip().partition(":")
+    if name == "local" and not argument:
+        return "local", None
+    if name == "processes":
+        if not argument:
+            return "processes", None
+        if not re.fullmatch(r"[+-]?\d+", argument) or int(argument) < 1:
+            raise ParamError(f"--executor processes:N needs a worker count N >= 1, got {argument!r}")
+        return "processes", int(argument)
+    if name == "dask":
+        return "dask", argument or None
+    raise ParamError(f"unknown executor {spec!r}; allowed: {', '.join(NAMES)}")
+
+
+def _ignore_interrupt() -> None:
+    """Pool workers leave Ctrl-C to the main process (which cancels and closes the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def open_executor(spec: str | Executor | None) -> Iterator[Executor | None]:
+    """The executor for ``spec`` (None or "local": None, this process), closed on leaving the ``with``;
+    a given ``Executor`` is used as it is and left open. An unreachable Dask scheduler raises ParamError."""
+    if spec is None or isinstance(spec, Executor):
+        yield spec
+        return
+    name, argument = parse(spec)
+    if name == "local":
+        yield None
+    elif name == "processes":
+        workers = argument or os.cpu_count() or 1
+        # spawn, not fork: a forked child of a process that already ran OpenMP threads can hang
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_interrupt)
+        try:
+            yield pool
+        finally:
+            _close_pool(pool)
+    else:
+        with _dask_client(argument) as client:
+            yield client.get_executor()
+
+
+def _close_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut the pool down without waiting for blocks still running (after Ctrl-C): their processes end."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join()
+
+
+@contextlib.contextmanager
+def _dask_client(address: str | None) -> Iterator[object]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ParamError("--executor dask needs the dask extra: pip install 'dudl[dask]'") from None
+    if address is None:
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        with cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ParamError(f"--executor dask:{address}: cannot reach a Dask scheduler there ({reason})") from None
+    with client:
+        yield client

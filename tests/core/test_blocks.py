@@ -1,0 +1,166 @@
+"""A model's numbers are the same bits however the sweep is split: alone, in any sub-sweep, in blocks of any
+size, with one or two threads, as repetition r of any number of repetitions; progress, cancel and the cache."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dudl
+from dudl.cache import BlockCache
+from dudl.core import blocks, data, engine, models, seeding
+from dudl.lectures.ann import common
+
+EPOCHS = 12
+
+
+def breadth_vs_depth() -> dict:
+    """ann.breadth-vs-depth's 165 models (5 depths x 33 widths), as the lecture builds them."""
+    features, labels = data.iris()
+    cells = [(d, w) for d in range(5) for w in range(33)]
+    return dict(architectures=[models.breadth_depth_net(4 + 3 * w, d + 1) for d, w in cells],
+                inputs=torch.from_numpy(features), targets=torch.from_numpy(labels),
+                learning_rates=[0.01] * len(cells), keys=[seeding.key(0, seeding.MODEL, 0, *c) for c in cells],
+                record=("losses", "accuracy"))
+
+
+def hidden_units() -> dict:
+    """ann.hidden-units' 128 models (widths 1-128)."""
+    features, labels = data.iris()
+    return dict(architectures=[models.iris_net(width) for width in range(1, 129)],
+                inputs=torch.from_numpy(features), targets=torch.from_numpy(labels),
+                learning_rates=[0.01] * 128, keys=[seeding.key(0, seeding.MODEL, 0, i) for i in range(128)],
+                record=("losses",))
+
+
+def learning_rates() -> dict:
+    """ann.learning-rates' meta-experiment: 2 repetitions x 40 learning rates on one qwerty data set."""
+    inputs, labels = common.qwerties_for_reps(0, 1, ((1, 1), (5, 1)), 100, 1.0)
+    rates = np.linspace(0.001, 0.1, 40)
+    cells = [(rep, i) for rep in range(2) for i in range(40)]
+    return dict(architectures=[models.qwerty_logit_net()] * len(cells), inputs=inputs[0],
+                targets=common.binary_targets(labels[0]), learning_rates=[rates[i] for _, i in cells],
+                keys=[seeding.key(0, seeding.MODEL, *c) for c in cells], record=("losses", "accuracy"))
+
+
+SWEEPS = {"breadth-vs-depth": breadth_vs_depth, "hidden-units": hidden_units, "learning-rates": learning_rates}
+
+
+def train(sweep: dict, models_: list[int] | None = None, **options) -> engine.TrainResult:
+    """The sweep's models ``models_`` (all if None, in that order) trained in one call."""
+    chosen = range(len(sweep["keys"])) if models_ is None else models_
+    picked = {name: [sweep[name][k] for k in chosen] for name in ("architectures", "learning_rates", "keys")}
+    return engine.train(picked["architectures"], sweep["inputs"], sweep["targets"],
+                        learning_rates=picked["learning_rates"], keys=picked["keys"], epochs=EPOCHS,
+                        record=sweep["record"], **options)
+
+
+def numbers(result: engine.TrainResult, k: int) -> list[np.ndarray]:
+    """Every number of model k: its records, outputs and trained weights."""
+    values = [result.outputs[k].numpy()]
+    values += [getattr(result, name)[k].numpy() for name in engine.RECORDS if getattr(result, name) is not None]
+    values += [tensor.numpy() for layer in result.parameters(k) for tensor in layer]
+    return values
+
+
+def assert_same_bits(result: engine.TrainResult, k: int, full: engine.TrainResult, j: int) -> None:
+    for ours, theirs in zip(numbers(result, k), numbers(full, j), strict=True):
+        assert ours.dtype == np.float32 and np.array_equal(ours, theirs, equal_nan=True), (k, j)
+
+
+@pytest.fixture(scope="module")
+def full() -> dict[str, tuple[dict, engine.TrainResult]]:
+    """Each sweep and its models trained in one call with the default plan."""
+    return {name: (build(), train(build())) for name, build in SWEEPS.items()}
+
+
+def test_padding_is_a_function_of_the_architecture() -> None:
+    assert [engine.padded_width(w) for w in (1, 2, 3, 4, 5, 7, 9, 12, 13, 16, 17, 33, 64, 65, 100)] == [
+        1, 2, 3, 4, 6, 8, 12, 12, 16, 16, 24, 48, 64, 96, 128]
+    architecture = models.breadth_depth_net(25, 3)
+    assert engine.padded_architecture(architecture).sizes == (4, 32, 32, 32, 32, 3)
+    assert engine.padded_architecture(models.iris_net(64)) == models.iris_net(64)  # course widths are steps
+
+
+@pytest.mark.parametrize("name", SWEEPS)
+@pytest.mark.parametrize("block_models", [1, 7, 10_000])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_block_size_and_thread_count_do_not_change_a_bit(full, monkeypatch, name, block_models, threads) -> None:
+    sweep, reference = full[name]
+    monkeypatch.setattr(engine, "_BLOCK_MODELS", block_models)
+    monkeypatch.setattr(engine, "_BLOCK_SECONDS", math.inf)
+    result = train(sweep, threads=threads)
+    if block_models == 1:
+        assert len(result.groups) == len(sweep["keys"])
+    for k in range(len(sweep["keys"])):
+        assert_same_bits(result, k, reference, k)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_any_sub_sweep_gives_each_model_the_same_bits(full, data_) -> None:
+    """Random sub-sweeps (random models, random order) of breadth-vs-depth, hidden-units and learning-rates."""
+    name = data_.draw(st.sampled_from(sorted(SWEEPS)))
+    sweep, reference = full[name]
+    chosen = data_.draw(st.lists(st.integers(0, len(sweep["keys"]) - 1), min_size=1, max_size=12, unique=True))
+    result = train(sweep, chosen)
+    for position, k in enumerate(chosen):
+        assert_same_bits(result, position, reference, k)
+
+
+@pytest.mark.parametrize(("experiment", "params", "metrics"), [
+    ("ann.breadth-vs-depth", dict(n_layers=(1, 3), n_units=(4, 25, 64), epochs=10, demo_epochs=1),
+     ("accuracy", "final_loss")),
+    ("ann.hidden-units", dict(n_hidden=(1, 5, 40, 100), epochs=10), ("accuracy", "losses", "final_loss")),
+    ("ann.learning-rates", dict(learning_rates=(0.001, 0.05, 0.1), epochs=5, meta_epochs=20),
+     ("accuracy", "final_loss")),
+])
+def test_repetition_r_is_the_same_bits_whatever_reps(experiment, params, metrics) -> None:
+    runs = {reps: dudl.run(experiment, reps=reps, **params) for reps in (1, 3, 7)}
+    for name in metrics:
+        for reps in (1, 3):
+            ours, theirs = runs[reps].metrics[name], runs[7].metrics[name][:reps]
+            assert np.array_equal(ours, theirs, equal_nan=True), (name, reps)
+
+
+def test_progress_counts_model_epochs_and_cancel_stops() -> None:
+    sweep = hidden_units()
+    calls = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(blocks, "INTERVAL", 0.0)  # report every epoch
+        train(sweep, progress=lambda done, total: calls.append((done, total)))
+        assert calls[-1] == (128 * EPOCHS, 128 * EPOCHS)
+        assert all(total == 128 * EPOCHS for _, total in calls)
+        assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+        with pytest.raises(blocks.Cancelled):
+            train(sweep, cancel=lambda: True)
+
+
+def test_an_interrupted_run_resumes_from_the_cache_with_the_same_bytes(tmp_path) -> None:
+    params = dict(n_hidden=tuple(range(1, 129, 3)), epochs=20, reps=3)
+    uninterrupted = dudl.run("ann.hidden-units", cache=False, **params)
+    seen = []
+
+    def stop_after_some_blocks() -> bool:
+        context = blocks.current()
+        seen.append(context.blocks_done)
+        return context.blocks_done >= 2
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(blocks, "INTERVAL", 0.0)
+        with pytest.raises(blocks.Cancelled):
+            dudl.run("ann.hidden-units", cache=tmp_path, cancel=stop_after_some_blocks, **params)
+    stored = sorted(tmp_path.glob("*.block"))
+    assert len(stored) >= 2
+    cache = BlockCache(tmp_path)
+    stored[0].write_bytes(stored[0].read_bytes()[:-10] + b"corrupted!")  # a damaged entry is recomputed
+    resumed = dudl.run("ann.hidden-units", cache=cache, **params)
+    assert cache.hits == len(stored) - 1
+    strip = {"elapsed_s": 0.0}
+    assert dudl.Result(**{**vars(resumed), **strip}).to_json() == dudl.Result(**{**vars(uninterrupted),
+                                                                                **strip}).to_json()

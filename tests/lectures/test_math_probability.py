@@ -263,10 +263,3 @@ def test_cli_bad_probability_is_one_line_exit_2_and_no_files(cli, tmp_path: Path
     assert proc.stderr == "dudl: error: parameter 'p' must hold probabilities in [0, 1], got 1.5\n"
     assert not any(tmp_path.iterdir())
 
-
-def test_cli_json_matches_the_api(cli_json) -> None:
-    data = cli_json("math.softmax", "--reps", "2", "--seed", "5", "--param", "log_scale=false")
-    result = dudl.run("math.softmax", reps=2, seed=5, log_scale=False)
-    assert data["params"] == result.params
-    for name, value in result.metrics.items():
-        assert data["metrics"][name] == (value.tolist() if isinstance(value, np.ndarray) else value), name

@@ -87,16 +87,16 @@ def transpose(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.permute(*range(tensor.ndim - 1, -1, -1))
 
 
-def course_objects(params: Params | dict[str, Any]) -> dict[str, Any]:
-    """The notebook's nv, nM (numpy arrays) and tv, tM (tensors), made from the parameters as the course does."""
-    values = params if isinstance(params, dict) else params.to_dict()
-    return {"nv": np.array(values["vector"]), "nM": np.array(values["matrix"]),
-            "tv": torch.tensor(values["vector"]), "tM": torch.tensor(values["matrix"])}
+def course_objects(params: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's nv, nM (numpy arrays) and tv, tM (tensors), made from the parameters (a Result's
+    ``params``) as the course does."""
+    return {"nv": np.array(params["vector"]), "nM": np.array(params["matrix"]),
+            "tv": torch.tensor(params["vector"]), "tM": torch.tensor(params["matrix"])}
 
 
 def run(params: Params) -> dict[str, Any]:
     """The transposes (numpy's values; PyTorch's match them) and their shapes, and the four objects' types."""
-    objects = course_objects(params)
+    objects = course_objects(params.to_dict())
     nv, nm, tv, tm = (objects[name] for name in NAMES)
     pairs = [(nv.T, transpose(tv)), (nm.T, transpose(tm))]
     pairs += [(n.T, transpose(t)) for n, t in pairs]  # the transposes of the transposes

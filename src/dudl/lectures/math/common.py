@@ -23,6 +23,7 @@ Vector = tuple[int | float, ...]
 Matrix = tuple[tuple[int | float, ...], ...]
 """A 2-D list of numbers, a list of rows (a parameter annotation); :func:`check_list` checks the rows."""
 
+
 def check_list(name: str, values: Sequence[Any]) -> None:
     """Raise ParamError unless the list (or matrix) parameter ``name`` is one numpy can hold as a plain array:
     the rows of a matrix all have the same length. (Parameter parsing already keeps integers in int64.)"""

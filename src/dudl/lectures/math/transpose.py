@@ -82,9 +82,12 @@ class Params(BaseParams):
         check_list("matrix", self.matrix)
 
 
-def transpose(tensor: torch.Tensor) -> torch.Tensor:
-    """``tensor.T`` without its deprecation warning: the dimensions reversed (the identity for a 1-D tensor)."""
-    return tensor.permute(*range(tensor.ndim - 1, -1, -1))
+def transpose(value: Any) -> Any:
+    """The course's ``.T``: numpy's for an array; for a tensor, its dimensions reversed (``.T`` without its
+    deprecation warning for tensors that are not 2-D; the identity for a 1-D tensor, like numpy's)."""
+    if isinstance(value, np.ndarray):
+        return value.T
+    return value.permute(*range(value.ndim - 1, -1, -1))
 
 
 def course_objects(params: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +101,7 @@ def run(params: Params) -> dict[str, Any]:
     """The transposes (numpy's values; PyTorch's match them) and their shapes, and the four objects' types."""
     objects = course_objects(params.to_dict())
     nv, nm, tv, tm = (objects[name] for name in NAMES)
-    pairs = [(nv.T, transpose(tv)), (nm.T, transpose(tm))]
-    pairs += [(n.T, transpose(t)) for n, t in pairs]  # the transposes of the transposes
+    pairs = [(nv, tv), (nm, tm), (nv.T, transpose(tv)), (nm.T, transpose(tm))]  # transposed: .T, then .T.T
     return {
         "vector_shape": np.array(nv.shape),
         "vector_transpose_shape": np.array(nv.T.shape),
@@ -107,10 +109,8 @@ def run(params: Params) -> dict[str, Any]:
         "matrix_shape": np.array(nm.shape),
         "matrix_transpose_shape": np.array(nm.T.shape),
         "matrix_transpose": nm.T,
-        "double_transpose_equal": bool(np.array_equal(nv.T.T, nv) and np.array_equal(nm.T.T, nm)
-                                       and torch.equal(transpose(transpose(tv)), tv)
-                                       and torch.equal(transpose(transpose(tm)), tm)),
-        "torch_matches_numpy": all(matches(n, widen(t)) for n, t in pairs),
+        "double_transpose_equal": all(np.array_equal(transpose(transpose(v)), v) for v in objects.values()),
+        "torch_matches_numpy": all(matches(transpose(n), widen(transpose(t))) for n, t in pairs),
         "types": [str(type(objects[name])) for name in NAMES],
     }
 
@@ -124,8 +124,6 @@ def printed(result: Result) -> list[str]:
     out: list[str] = []
     for name in NAMES:
         value = objects[name]
-        flipped = value.T if isinstance(value, np.ndarray) else transpose(value)
-        twice = flipped.T if isinstance(value, np.ndarray) else transpose(flipped)
-        out += [*lines(value), " ", *lines(flipped), " ", *lines(twice)]
+        out += [*lines(value), " ", *lines(transpose(value)), " ", *lines(transpose(transpose(value)))]
     out += [f"Variable {name} is of type {kind}" for name, kind in zip(NAMES, result.metrics["types"], strict=True)]
     return out

@@ -4,6 +4,7 @@ seeding, bad input and figures from the JSON round trip."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,7 @@ def test_mean_variance_seeds() -> None:
     ({"large_low": 5, "large_high": 5}, "large_high must be greater than large_low"),
     ({"n_large": 1}, "'n_large' must be >= 2"),
     ({"x": [1, float("inf")]}, "'x' must be a finite number"),
+    ({"x": [1, -2e100]}, "'x' must be >= -1e+100 and <= 1e+100"),
 ])
 def test_mean_variance_bad_input(overrides: dict, fragment: str) -> None:
     assert fragment in param_error("math.mean-variance", **overrides)
@@ -198,6 +200,7 @@ def test_sampling_without_replacement_and_seeds() -> None:
     ({"sample_size": 0}, "'sample_size' must be >= 1"),
     ({"x": []}, "must not be empty"),
     ({"bins": 0}, "'bins' must be >= 1"),
+    ({"x": [1e101]}, "'x' must be >= -1e+100 and <= 1e+100"),
 ])
 def test_sampling_bad_input(overrides: dict, fragment: str) -> None:
     assert fragment in param_error("math.sampling", **overrides)
@@ -368,10 +371,20 @@ def test_t_test_seeds() -> None:
     ({"n1": 1}, "'n1' must be >= 2"),
     ({"sd2": 0}, "'sd2' must be > 0"),
     ({"jitter_divisor": -1}, "'jitter_divisor' must be > 0"),
+    ({"mu1": 1e101}, "'mu1' must be >= -1e+100 and <= 1e+100"),
     ({"reps": 0}, "'reps' must be >= 1"),
 ])
 def test_t_test_bad_input(overrides: dict, fragment: str) -> None:
     assert fragment in param_error("math.t-test", **overrides)
+
+
+def test_t_test_extreme_values_are_data_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        identical = dudl.run("math.t-test", sd1=1e-30, sd2=1e-30).metrics  # scipy: catastrophic cancellation
+        far = dudl.run("math.t-test", jitter_divisor=1e-320).metrics  # the jitter overflows
+    assert identical["t"][0] == -np.inf and identical["p"][0] == 0
+    assert np.isinf(far["jitter1"]).any() and np.isfinite(far["t"]).all()
 
 
 def test_t_test_bad_input_from_the_cli(cli, tmp_path: Path) -> None:

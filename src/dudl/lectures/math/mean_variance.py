@@ -38,11 +38,12 @@ NOTES = ("The course reuses one variable name for the ddof-0 variance of its sev
 
 MAX_N = 10_000_000  # numbers of the large sample
 MAX_INT = 10**15  # |bounds| of the large sample's integers
+MAX_ABS = 1e100  # |numbers| of x: their sums and squares stay finite
 
 
 @dataclass(frozen=True)
 class Params(BaseParams):
-    x: Vector = param((1, 2, 4, 6, 5, 4, 0), "the numbers (at least 2)")
+    x: Vector = param((1, 2, 4, 6, 5, 4, 0), "the numbers (at least 2)", ge=-MAX_ABS, le=MAX_ABS)
     n_large: int = param(10000, "N of the large-sample check", ge=2, le=MAX_N)
     large_low: int = param(0, "smallest random integer", ge=-MAX_INT, le=MAX_INT)
     large_high: int = param(20, "upper bound of the random integers, excluded (the course's randint(0, high=20))",

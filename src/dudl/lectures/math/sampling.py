@@ -32,11 +32,12 @@ NOTES = ("The histogram is a density (density=True), yet the course labels its y
          "the population mean always runs from 0 to .3; dudl draws the figure as the course does.")
 
 MAX_SIZE = 100_000  # population size, sample sizes
+MAX_ABS = 1e100  # |numbers| of the population: their sums and squares stay finite
 
 
 @dataclass(frozen=True)
 class Params(BaseParams):
-    x: Vector = param((1, 2, 4, 6, 5, 4, 0, -4, 5, -2, 6, 10, -9, 1, 3, -6), "the population")
+    x: Vector = param((1, 2, 4, 6, 5, 4, 0, -4, 5, -2, 6, 10, -9, 1, 3, -6), "the population", ge=-MAX_ABS, le=MAX_ABS)
     demo_sample_size: int = param(5, "size of the single demonstration sample", ge=1, le=MAX_SIZE)
     sample_size: int = param(15, "size of each sample of the experiment", ge=1, le=MAX_SIZE)
     replace: bool = param(True, "draw with replacement (the course); without, both sizes must be <= len(x)")
@@ -58,7 +59,6 @@ def run(params: Params) -> dict[str, Any]:
     """The population's mean and sd, one demonstration sample [demo_sample_size] (stream 2) and one sample mean
     per repetition [reps] (each repetition's data stream)."""
     x = np.array(params.x)
-    population_mean, population_sd = np.mean(x), np.std(x)
     demo_rng = seeding.numpy_rng(seeding.key(params.seed, seeding.DEMO, 0))
     demo_sample = demo_rng.choice(x, size=params.demo_sample_size, replace=params.replace)
     samples = np.array([
@@ -66,9 +66,9 @@ def run(params: Params) -> dict[str, Any]:
                                                                               replace=params.replace)
         for rep in range(params.reps)
     ])
-    sample_means = np.mean(samples, axis=1)
+    population_sd, sample_means = np.std(x), np.mean(samples, axis=1)
     return {
-        "population_mean": float(population_mean),
+        "population_mean": float(np.mean(x)),
         "population_sd": float(population_sd),
         "standard_error": float(population_sd / np.sqrt(params.sample_size)),
         "demo_sample": demo_sample,

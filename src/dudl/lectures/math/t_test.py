@@ -8,6 +8,7 @@ its false-positive rate, near .05).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,16 +33,17 @@ noncentrality -4.14, and p < .05 in about 98% of runs.
 
 ALPHA = 0.05  # the significance level of the summary line ("p < .05")
 MAX_GROUP = 1_000_000  # samples per group
+MAX_ABS = 1e100  # |means| and sds: the data, their sums and squares stay finite
 
 
 @dataclass(frozen=True)
 class Params(BaseParams):
     n1: int = param(30, "size of group 1", ge=2, le=MAX_GROUP)
     n2: int = param(40, "size of group 2", ge=2, le=MAX_GROUP)
-    mu1: float = param(1.0, "population mean of group 1")
-    mu2: float = param(2.0, "population mean of group 2")
-    sd1: float = param(1.0, "population sd of group 1 (the course adds randn: sd 1)", gt=0)
-    sd2: float = param(1.0, "population sd of group 2", gt=0)
+    mu1: float = param(1.0, "population mean of group 1", ge=-MAX_ABS, le=MAX_ABS)
+    mu2: float = param(2.0, "population mean of group 2", ge=-MAX_ABS, le=MAX_ABS)
+    sd1: float = param(1.0, "population sd of group 1 (the course adds randn: sd 1)", gt=0, le=MAX_ABS)
+    sd2: float = param(1.0, "population sd of group 2", gt=0, le=MAX_ABS)
     equal_var: bool = param(True, "Student's t-test with a pooled variance (scipy's default); false = Welch's test")
     jitter_divisor: float = param(15.0, "the second figure's horizontal jitter is standard_normal/jitter_divisor",
                                   gt=0)
@@ -53,12 +55,16 @@ def run(params: Params) -> dict[str, Any]:
     """Each repetition (its data stream, in the course's order): data1 [n1], data2 [n2], then the jitters;
     t, p and df per repetition [reps]."""
     rngs = [seeding.numpy_rng(seeding.key(params.seed, seeding.DATA, rep)) for rep in range(params.reps)]
-    draws = [(params.mu1 + params.sd1 * rng.standard_normal(params.n1),
-              params.mu2 + params.sd2 * rng.standard_normal(params.n2),
-              rng.standard_normal(params.n1) / params.jitter_divisor,
-              rng.standard_normal(params.n2) / params.jitter_divisor) for rng in rngs]
-    data1, data2, jitter1, jitter2 = (np.array(part) for part in zip(*draws, strict=True))
-    test = stats.ttest_ind(data1, data2, axis=1, equal_var=params.equal_var)
+    # nearly identical data (a tiny sd) lose scipy's precision, and a tiny jitter_divisor overflows the jitter:
+    # the infinities and NaNs that come out are data, and scipy's and numpy's RuntimeWarnings are not shown
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        draws = [(params.mu1 + params.sd1 * rng.standard_normal(params.n1),
+                  params.mu2 + params.sd2 * rng.standard_normal(params.n2),
+                  rng.standard_normal(params.n1) / params.jitter_divisor,
+                  rng.standard_normal(params.n2) / params.jitter_divisor) for rng in rngs]
+        data1, data2, jitter1, jitter2 = (np.array(part) for part in zip(*draws, strict=True))
+        test = stats.ttest_ind(data1, data2, axis=1, equal_var=params.equal_var)
     return {"data1": data1, "data2": data2, "t": test.statistic, "p": test.pvalue, "df": test.df,
             "jitter1": jitter1, "jitter2": jitter2}
 

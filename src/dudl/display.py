@@ -1,0 +1,314 @@
+"""How a Result looks: the one renderer that every face (the CLI, Jupyter, the report, ``dudl serve``) uses.
+
+Formatting only, from the Result alone:
+
+* :func:`changed_params`: the parameters that differ from the experiment's defaults;
+* :func:`summary_rows`: the metrics summary, only for the metrics a summary means something for
+  (accuracies, losses, fractions, correlations, final values; not indices, shapes, sweep axes or curves);
+* :func:`printed_pairs`: our printed lines (bare values labelled, long runs of rows shortened) and the course's;
+* :func:`captions`: one line per figure saying what to look for;
+* :func:`figure_png`, :func:`figure_data_uri`: a figure as PNG bytes or as a ``data:`` URI;
+* :func:`result_html`: a self-contained HTML fragment (CSS classes prefixed ``dudl-``, images inline), which
+  is what ``Result._repr_html_`` returns and what the report and ``dudl serve`` embed;
+* :class:`Figures`, :class:`DisplayFigure`: a mapping of figures and a Figure that show themselves in Jupyter
+  without ``%matplotlib``; :func:`show` opens them in pyplot windows in a plain Python session.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from dudl.result import Result
+
+FULL_RUN = 20  # a run of more value rows than this is shortened (unless full=True)
+KEEP_ROWS = 3  # rows kept at each end of a shortened run
+
+
+class DisplayFigure(Figure):
+    """A matplotlib Figure that shows itself as a PNG in Jupyter (no ``%matplotlib`` magic needed).
+
+    The lectures draw their figures without pyplot, so IPython's inline backend never sees them; this
+    class gives them their own ``_repr_png_``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        return figure_png(self)
+
+
+class Figures(dict):
+    """name -> Figure, as :meth:`dudl.Result.figures` returns them; in Jupyter every figure shows with its
+    name and caption (:func:`figures_html`)."""
+
+    def __init__(self, figures: Mapping[str, Figure], captions: Mapping[str, str] | None = None) -> None:
+        super().__init__(figures)
+        self.captions = dict(captions or {})
+
+    def _repr_html_(self) -> str:
+        return _STYLE + f'<div class="dudl-result">{figures_html(self, self.captions)}</div>'
+
+    def show(self) -> None:
+        """Open every figure in a pyplot window (see :func:`show`)."""
+        show(self)
+
+
+class SummaryRow(NamedTuple):
+    """One row of the metrics summary: the metric, its shape ("scalar", "50x40"), its value or
+    "mean [min, max]", and how many values are not finite ("3 (diverged)", or "")."""
+
+    metric: str
+    shape: str
+    value: str
+    nonfinite: str
+
+
+SUMMARY_HEADER = ("metric", "shape", "value / mean [min, max]", "non-finite")
+
+
+# -- parameters ------------------------------------------------------------------------------------
+def changed_params(result: Result) -> dict[str, Any]:
+    """The parameters of ``result`` whose value differs from the experiment's default (name -> value)."""
+    from dudl import registry
+
+    defaults = registry.resolve(result.id, {}).to_dict()
+    return {name: value for name, value in result.params.items() if defaults.get(name) != value}
+
+
+def params_text(params: Mapping[str, Any], limit: int = 60) -> str:
+    """``name=value`` pairs, comma separated, each value cut to ``limit`` characters."""
+    return ", ".join(f"{name}={_short(value, limit)}" for name, value in params.items())
+
+
+# -- metrics summary -------------------------------------------------------------------------------
+_SUMMARISED = re.compile(r"accuracy|loss|fraction|correlation|minimum|maximum|error|p_value|t_value|slope|"
+                         r"mean|variance|entropy|_rate")
+_NOT_SUMMARISED = re.compile(r"_by_epoch$|losses$|trajector|gradients|index|indices|shape|_idx|predictions$|"
+                             r"outputs$|^n_")
+
+
+def summarised(name: str, value: Any, sweep_axes: set[str] = frozenset()) -> bool:
+    """Whether a summary of metric ``name`` means something: a number (or array of numbers) that is an
+    accuracy, a loss, a fraction, a correlation or a final value, not an index, a shape, a sweep axis or a
+    curve over epochs."""
+    if name in sweep_axes or _NOT_SUMMARISED.search(name) or not _SUMMARISED.search(name):
+        return False
+    array = _numeric(value)
+    return array is not None and array.dtype.kind in "iuf"
+
+
+def summary_rows(result: Result) -> list[SummaryRow]:
+    """The metrics summary of ``result``: one :class:`SummaryRow` per metric that :func:`summarised` accepts,
+    in the order of the metrics. Non-finite values (divergence) are counted, so a diverged run says so."""
+    sweep_axes = _sweep_axes(result.id)
+    rows = []
+    for name, value in result.metrics.items():
+        if not summarised(name, value, sweep_axes):
+            continue
+        numbers = _numeric(value).astype(float)
+        finite = numbers[np.isfinite(numbers)]
+        shape = "x".join(str(n) for n in numbers.shape) or "scalar"
+        if numbers.size == 1:
+            text = f"{numbers.item():.6g}"
+        elif finite.size:
+            text = f"{finite.mean():.4g} [{finite.min():.4g}, {finite.max():.4g}]"
+        else:
+            text = "all non-finite"
+        nonfinite = int(numbers.size - finite.size)
+        rows.append(SummaryRow(name, shape, text, f"{nonfinite} (diverged)" if nonfinite else ""))
+    return rows
+
+
+# -- printed lines ---------------------------------------------------------------------------------
+_BARE_VALUE = re.compile(r"^\s*(tensor\(.*\)|array\(.*\)|\[[-+0-9.eE,\s\[\]]*\]|[-+0-9.eE]+%?|"
+                         r"\[?\s*tensor\(.*)\s*$")
+
+
+def is_bare_value(line: str) -> bool:
+    """Whether a printed line is a value without words (``[1.404]``, ``tensor(0.5750)``, ``0.25``)."""
+    return bool(_BARE_VALUE.match(line)) and bool(line.strip())
+
+
+def printed_pairs(result: Result, *, full: bool = False) -> tuple[list[str], list[str]]:
+    """(our printed lines, the course's printed lines).
+
+    Our lines: the lecture's :meth:`~dudl.Result.printed`, where a bare value gets a short label after it
+    (from the lecture's ``LABELS``, in the order the bare values appear; the course's text is kept) and, unless
+    ``full``, a run of more than ``FULL_RUN`` value rows is shortened to its ends and a count.
+    """
+    module = _module(result.id)
+    labels = iter(getattr(module, "LABELS", ()))
+    ours = []
+    for line in result.printed():
+        if is_bare_value(line):
+            label = next(labels, None)
+            ours.append(f"{line}   <- {label}" if label else line)
+        else:
+            ours.append(line)
+    course = module.COURSE_OUTPUT.strip("\n").splitlines()
+    return (ours if full else shorten_runs(ours)), course
+
+
+def shorten_runs(lines: list[str], longest: int = FULL_RUN, keep: int = KEEP_ROWS) -> list[str]:
+    """``lines`` with every run of more than ``longest`` bare-value rows cut to its first and last ``keep``
+    rows and a line that counts the rows left out."""
+    shortened: list[str] = []
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and is_bare_value(lines[end]):
+            end += 1
+        if end - start > longest:
+            left_out = end - start - 2 * keep
+            shortened += lines[start:start + keep]
+            shortened.append(f"... ({left_out} more rows, {end - start} in all; --full or full=True shows them)")
+            shortened += lines[end - keep:end]
+        else:
+            shortened += lines[start:end]
+        if end < len(lines):
+            shortened.append(lines[end])
+        start = end + 1
+    return shortened
+
+
+# -- figures ---------------------------------------------------------------------------------------
+def figure_png(figure: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes, at ``dpi`` dots per inch."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def figure_data_uri(figure: Figure, dpi: int = 100) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI, for an HTML page that holds its images."""
+    return "data:image/png;base64," + base64.b64encode(figure_png(figure, dpi)).decode("ascii")
+
+
+def captions(result: Result, names: list[str] | None = None) -> dict[str, str]:
+    """One line per figure (name -> caption) saying what to look for: the lecture's ``CAPTIONS``, or the
+    figure's name where it has none. ``names``: the figures' names (default: drawn from the result)."""
+    known = getattr(_module(result.id), "CAPTIONS", {})
+    if names is None:
+        names = list(known)
+    return {name: known.get(name, name) for name in names}
+
+
+def figures_html(figures: Mapping[str, Figure], captions: Mapping[str, str]) -> str:
+    """Every figure as an inline image in one column, each with its name and caption below it."""
+    esc = html.escape
+    items = []
+    for name, figure in figures.items():
+        caption = captions.get(name, "")
+        text = f"<b>{esc(name)}</b>" + (f": {esc(caption)}" if caption and caption != name else "")
+        items.append(f'<figure class="dudl-figure"><img src="{figure_data_uri(figure)}" alt="{esc(name)}">'
+                     f"<figcaption>{text}</figcaption></figure>")
+    return f'<div class="dudl-figures">{"".join(items)}</div>'
+
+
+def show(figures: Mapping[str, Figure]) -> None:
+    """Open each figure in its own pyplot window (titled by its name) and block until they are closed, as
+    ``plt.show()`` does; under a non-interactive backend (Agg) the figures are only registered with pyplot."""
+    import matplotlib.pyplot as plt
+
+    for name, figure in figures.items():
+        window = plt.figure(num=name, figsize=figure.get_size_inches(), dpi=figure.dpi)
+        manager = window.canvas.manager
+        figure.set_canvas(manager.canvas)  # the window now draws our figure instead of its own empty one
+        manager.canvas.figure = figure
+    plt.show()
+
+
+# -- the whole result --------------------------------------------------------------------------------
+_STYLE = """<style>
+.dudl-result { font-family: system-ui, sans-serif; max-width: 1100px; }
+.dudl-result .dudl-muted { color: #777; }
+.dudl-result table { border-collapse: collapse; font-size: 0.9em; margin: 0.4em 0; }
+.dudl-result td, .dudl-result th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
+.dudl-result .dudl-side { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1em; }
+.dudl-result pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: 0.5em;
+  font-size: 0.85em; margin: 0; }
+.dudl-result .dudl-note { background: #fff8e0; border-left: 4px solid #e0b000; padding: 0.4em 0.8em; }
+.dudl-result .dudl-figures { display: flex; flex-direction: column; gap: 1em; }
+.dudl-result .dudl-figure { margin: 0; }
+.dudl-result .dudl-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+.dudl-result figcaption { font-size: 0.9em; color: #444; }
+</style>"""
+
+
+def result_html(result: Result, *, figures: bool = True) -> str:
+    """A self-contained HTML fragment: id and course lecture, the changed parameters, our printed lines next to
+    the course's, the metrics summary and (``figures``) every figure inline with its caption."""
+    from dudl import registry
+
+    esc = html.escape
+    item = registry.entry(result.id)
+    module = item.load()
+    changed = changed_params(result)
+    params = (", ".join(f"<code>{esc(k)}={esc(_short(v, 80))}</code>" for k, v in changed.items())
+              if changed else "the course's defaults")
+    ours, course = printed_pairs(result)
+    rows = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in summary_rows(result))
+    header = "".join(f"<th>{esc(cell)}</th>" for cell in SUMMARY_HEADER)
+    metrics = f'<table class="dudl-metrics"><tr>{header}</tr>{rows}</table>' if rows else ""
+    notes = getattr(module, "NOTES", "")
+    body = [
+        f'<div class="dudl-head"><b>{esc(result.id)}</b>: {esc(item.purpose)}. <span class="dudl-muted">'
+        f"Reproduces {esc(item.lecture)}; computed in {result.elapsed_s:.3g} s.</span></div>",
+        f"<p>Parameters: {params}</p>",
+        f'<p class="dudl-note">{esc(notes)}</p>' if notes else "",
+        '<div class="dudl-side">'
+        f"<div><b>dudl printed</b><pre>{esc(chr(10).join(ours)) or '(nothing)'}</pre></div>"
+        f"<div><b>the course printed</b><pre>{esc(chr(10).join(course)) or '(nothing)'}</pre></div></div>",
+        metrics,
+    ]
+    if figures:
+        drawn = result.figures()
+        body.append(figures_html(drawn, captions(result, list(drawn))))
+    return _STYLE + f'<div class="dudl-result">{"".join(body)}</div>'
+
+
+def short_repr(result: Result) -> str:
+    """One short line: the id, seed and reps, the changed parameters, how many metrics, the time."""
+    changed = {k: v for k, v in changed_params(result).items() if k not in ("seed", "reps")}
+    parts = [repr(result.id)] + [f"{k}={result.params[k]}" for k in ("seed", "reps") if k in result.params]
+    if changed:
+        parts.append(_short(params_text(changed, 20), 80))
+    return f"Result({', '.join(parts)}; {len(result.metrics)} metrics, {result.elapsed_s:.3g} s)"
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+def _module(experiment_id: str) -> Any:
+    from dudl import registry
+
+    return registry.entry(experiment_id).load()
+
+
+def _sweep_axes(experiment_id: str) -> set[str]:
+    """The names of the experiment's sweep-axis parameters (echoed in its metrics)."""
+    import dataclasses
+
+    return {f.name for f in dataclasses.fields(_module(experiment_id).Params) if f.metadata.get("shown")}
+
+
+def _numeric(value: Any) -> np.ndarray | None:
+    """``value`` as a numeric or bool array, or None if it is text, ragged or mixed."""
+    if isinstance(value, str | dict) or value is None:
+        return None
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def _short(value: Any, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+

@@ -22,7 +22,7 @@ def test_list_names_every_experiment(cli) -> None:
     assert proc.returncode == 0
     for experiment_id in dudl.experiments():
         assert experiment_id in proc.stdout
-    assert len(dudl.experiments()) == 25
+    assert len(dudl.experiments()) == 37  # 13 math, 5 gd, 13 ann, 6 overfit
 
 
 def test_show_lists_parameters_with_defaults(cli) -> None:

@@ -62,8 +62,9 @@ def test_failed_save_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.M
     assert list(tmp_path.iterdir()) == []
 
 
-def test_summary_rows_count_divergence() -> None:
-    rows = {row[0]: row for row in make_result(trajectory=np.array([[1.0, np.nan]]), final=np.array([2.0]),
-                                               label="x").summary_rows()}
-    assert rows["trajectory"][3] == "1 (diverged)"
-    assert rows["final"][2] == "2" and rows["label"][2] == "x"
+def test_summary_rows_count_divergence_and_leave_out_curves_and_text() -> None:
+    rows = {row[0]: row for row in make_result(trajectory=np.array([[1.0, np.nan]]), final_minimum=np.array([2.0]),
+                                               final_loss=np.array([[1.0, 3.0, np.inf]]), label="x").summary_rows()}
+    assert list(rows) == ["final_minimum", "final_loss"]  # a trajectory and a text are not summarised
+    assert rows["final_minimum"][1:] == ("1", "2", "")
+    assert rows["final_loss"][1:] == ("1x3", "2 [1, 3]", "1 (diverged)")

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
+from dudl.params import ParamError
+
 if TYPE_CHECKING:
     from dudl.result import Result
 
@@ -276,7 +278,10 @@ def result_html(result: Result, *, figures: bool = True) -> str:
 
 def short_repr(result: Result) -> str:
     """One short line: the id, seed and reps, the changed parameters, how many metrics, the time."""
-    changed = {k: v for k, v in changed_params(result).items() if k not in ("seed", "reps")}
+    try:
+        changed = {k: v for k, v in changed_params(result).items() if k not in ("seed", "reps")}
+    except ParamError:  # an unknown id or invalid params (a Result built by hand): a repr must not fail
+        changed = {}
     parts = [repr(result.id)] + [f"{k}={result.params[k]}" for k in ("seed", "reps") if k in result.params]
     if changed:
         parts.append(_short(params_text(changed, 20), 80))
@@ -309,6 +314,9 @@ def _numeric(value: Any) -> np.ndarray | None:
 
 
 def _short(value: Any, limit: int) -> str:
+    """``value`` as text of at most ``limit`` characters; a long list as its length ("[40 values]")."""
     text = str(value)
+    if len(text) > limit and isinstance(value, list | tuple):
+        return f"[{len(value)} values]"
     return text if len(text) <= limit else text[:limit - 3] + "..."
 

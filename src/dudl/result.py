@@ -28,7 +28,10 @@ from dudl.params import ParamError
 from dudl.saving import is_leftover, staged_folder
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
+
+    from dudl.display import Figures, SummaryRow
 
 _KEYS = ("id", "params", "metrics", "elapsed_s", "dudl_version")
 _INFINITY_TEXT = {math.inf: "Infinity", -math.inf: "-Infinity"}
@@ -49,11 +52,34 @@ class Result:
     dudl_version: str
 
     # -- views -----------------------------------------------------------------------------------
-    def figures(self) -> dict[str, Figure]:
-        """The experiment's figures (name -> matplotlib Figure), drawn from this Result alone."""
-        from dudl import registry
+    def figures(self) -> Figures:
+        """The experiment's figures (name -> matplotlib Figure), drawn from this Result alone; in Jupyter the
+        mapping shows every figure with its name and caption, and each figure shows as an image."""
+        from dudl import display, registry
 
-        return registry.entry(self.id).load().figures(self)
+        drawn = registry.entry(self.id).load().figures(self)
+        return display.Figures(drawn, display.captions(self, list(drawn)))
+
+    def show(self) -> None:
+        """Open every figure in a pyplot window (a plain Python session; in Jupyter, display the Result)."""
+        self.figures().show()
+
+    def frame(self, *, epochs: bool = False) -> pd.DataFrame:
+        """The metrics as a tidy pandas DataFrame (see :func:`dudl.frame.frame`): one row per (repetition,
+        sweep cell), or with ``epochs`` per (repetition, sweep cell, epoch), the sweep axes as columns."""
+        from dudl.frame import frame
+
+        return frame(self, epochs=epochs)
+
+    def __repr__(self) -> str:
+        from dudl import display
+
+        return display.short_repr(self)
+
+    def _repr_html_(self) -> str:
+        from dudl import display
+
+        return display.result_html(self)
 
     def printed(self) -> list[str]:
         """The lines the course printed, with this run's values."""
@@ -65,30 +91,12 @@ class Result:
         """A metric as a float array (nulls as NaN)."""
         return np.asarray(self.metrics[name], dtype=float)
 
-    def summary_rows(self) -> list[tuple[str, str, str, str]]:
-        """One row per metric: (name, shape, value or "mean [min, max]", count of non-finite values).
+    def summary_rows(self) -> list[SummaryRow]:
+        """The metrics summary (:func:`dudl.display.summary_rows`): (metric, shape, value or "mean [min, max]",
+        non-finite count), only for the metrics a summary means something for."""
+        from dudl import display
 
-        Non-finite values (divergence) are counted, so a diverged run says so in its summary.
-        """
-        rows = []
-        for name, value in self.metrics.items():
-            array = np.asarray(value) if not isinstance(value, list) or _rectangular(value) else None
-            if array is None or array.dtype.kind not in "biuf":
-                text = str(value) if not isinstance(value, list) else f"ragged list of {len(value)}"
-                rows.append((name, "-", text if len(text) <= 60 else text[:57] + "...", ""))
-                continue
-            numbers = array.astype(float)
-            finite = numbers[np.isfinite(numbers)]
-            shape = "x".join(str(n) for n in array.shape) or "scalar"
-            if array.size == 1:
-                text = f"{numbers.item():.6g}"
-            elif finite.size:
-                text = f"{finite.mean():.4g} [{finite.min():.4g}, {finite.max():.4g}]"
-            else:
-                text = "all non-finite"
-            nonfinite = int(numbers.size - finite.size)
-            rows.append((name, shape, text, f"{nonfinite} (diverged)" if nonfinite else ""))
-        return rows
+        return display.summary_rows(self)
 
     # -- JSON -------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -156,13 +164,6 @@ class Result:
                     figure.savefig(staging / f"{name}.png", dpi=100)
                     _close(figure)
         return out_dir / self.id
-
-
-def _rectangular(value: list) -> bool:
-    try:
-        return np.array(value).dtype != object
-    except ValueError:
-        return False
 
 
 def _close(figure: Figure) -> None:

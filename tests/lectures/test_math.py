@@ -103,6 +103,10 @@ def test_derivatives2_other_functions() -> None:
     constant = dudl.run("math.derivatives2", f="2", g="3").metrics
     assert constant["product_sympy"] == constant["product_wrong"] == "0"
     assert constant["wrong_way_differs"] is False and constant["product_rule_holds"] is True
+    # large polynomials: the wrong way is told apart at once (an exact value at a rational x), not by simplify
+    large = dudl.run("math.derivatives2", f="x**1000", g="(x + 1)**1000", outer="u**1000").metrics
+    assert large["wrong_way_differs"] and large["product_rule_holds"] and large["chain_rule_holds"]
+    assert large["chain_derivative"] == "(12000*x**2 + 2000*x)*(4*x**3 + x**2)**999"
     # the outer function ignores its argument: h is constant
     flat = dudl.run("math.derivatives2", outer="7").metrics
     assert (flat["chain_function"], flat["chain_derivative"], flat["chain_manual"]) == ("7", "0", "0")

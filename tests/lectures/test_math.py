@@ -128,13 +128,6 @@ def test_derivatives2_bad_expressions(overrides: dict, fragment: str) -> None:
     assert fragment in str(error.value) and "\n" not in str(error.value)
 
 
-def test_derivatives2_bad_outer_from_the_cli(cli, tmp_path) -> None:
-    proc = cli("run", "math.derivatives2", "--param", 'outer="x**2"')
-    assert proc.returncode == 2 and proc.stdout == "" and list(tmp_path.iterdir()) == []
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
-    assert proc.stderr.startswith("dudl: error: parameter 'outer'")
-
-
 def test_derivatives2_cli_end_to_end(cli_json) -> None:
     metrics = cli_json("math.derivatives2", "--param", 'f="x**3"', "--param", 'outer="sin(u)"')["metrics"]
     assert metrics["df"] == "3*x**2" and metrics["chain_derivative"] == "(12*x**2 + 2*x)*cos(4*x**3 + x**2)"

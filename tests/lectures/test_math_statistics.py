@@ -385,7 +385,3 @@ def test_t_test_extreme_values_are_data_without_warnings() -> None:
         far = dudl.run("math.t-test", jitter_divisor=1e-320).metrics  # the jitter overflows
     assert identical["t"][0] == -np.inf and identical["p"][0] == 0
     assert np.isinf(far["jitter1"]).any() and np.isfinite(far["t"]).all()
-
-
-def test_t_test_bad_input_from_the_cli(cli, tmp_path: Path) -> None:
-    assert "'n2' must be >= 2" in bad_cli_input(cli, tmp_path, "math.t-test", "--param", "n2=1")

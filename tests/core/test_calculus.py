@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 import pytest
 import sympy
@@ -45,6 +47,12 @@ def test_parses_like_sympy(text: str, expected: str) -> None:
         ("9**9**9", "too large"),
         ("Heaviside(x)", "numpy cannot evaluate"),
         ("x" * 600, "longer than"),
+        ("((9**999)**999)**999", "digits is too large"),
+        ("(2**1000)**1000*x", "digits is too large"),
+        ("*".join(["10**999"] * 5) + "*x", "digits is too large"),
+        ("sin(" * 26 + "x" + ")" * 26, "nests 26 operations"),
+        ("-" * 300 + "x", "nests 300 operations"),
+        ("Max(x, 1, 2) + Min(x, 3, 4, 5)", "Max and Min 7 arguments"),
     ],
 )
 def test_rejects_anything_but_a_function_of_x(text: str, fragment: str) -> None:
@@ -96,3 +104,18 @@ def test_peaks_partials_match_the_course_and_finite_differences() -> None:
     negated_x, negated_y = peaks_partials(negate=True)
     np.testing.assert_allclose(negated_x(x, y), -df_x(x, y), rtol=1e-13)
     np.testing.assert_allclose(negated_y(x, y), -df_y(x, y), rtol=1e-13)
+
+
+def test_exact_powers_are_sized_before_sympy_computes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    computed = []
+    power = calculus._OPERATORS[ast.Pow]
+    monkeypatch.setitem(calculus._OPERATORS, ast.Pow, lambda a, b: computed.append((a, b)) or power(a, b))
+    with pytest.raises(ParamError, match="digits"):
+        parse_function("((9**999)**999)**999")
+    assert computed == [(9, 999)]  # 9**999 (954 digits) only; its 999th power is refused unmade
+
+
+def test_max_derivatives_evaluate_without_sympy_rewriting_heaviside() -> None:
+    slope = evaluate(derivative(parse_function("Max(1, x, x**2, x**3)")), np.array([-2.0, 0.5, 1.5, 3.0]))
+    np.testing.assert_allclose(slope, [2 * -2.0, 0.0, 3 * 1.5**2, 3 * 3.0**2])  # x**2 wins at -2, 1 at 0.5
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -30,6 +31,11 @@ CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
 
 MAX_LENGTH = 500  # characters of an expression
 MAX_EXPONENT = 1000  # |n| of a number raised to a number: sympy would compute it exactly
+MAX_DIGITS = 4000  # digits of an exact number a power may make (Python prints integers up to 4300 digits)
+# sympy's work on an expression grows fast with these (the derivative of nested calls, Max/Min's pairwise
+# comparisons): about a second at the limits
+MAX_DEPTH = 25  # operations nested in one another, e.g. sin(sin(...)) or x**x**...
+MAX_MINMAX_ARGUMENTS = 6  # arguments of all the Max and Min calls of an expression together
 
 _OPERATORS: dict[type[ast.AST], Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
     ast.Add: lambda a, b: a + b,
@@ -67,6 +73,7 @@ def parse_function(text: str, variable: str = "x") -> sympy.Expr:
         raise ParamError(f"expression {text!r} is not valid sympy syntax ({error.msg}); allowed: {allowed}") from None
     except (ValueError, RecursionError, MemoryError):
         raise ParamError(f"expression {text!r} cannot be parsed; allowed: {allowed}") from None
+    _check_shape(tree, text)
     symbol = sympy.Symbol(variable)
     try:
         expr = sympy.sympify(_build(tree.body, text, {variable: symbol, **CONSTANTS}, allowed))
@@ -77,6 +84,24 @@ def parse_function(text: str, variable: str = "x") -> sympy.Expr:
         message = " ".join(str(error).split()) or type(error).__name__
         raise ParamError(f"expression {text!r} cannot be used: {message[:120]}") from None
     return expr
+
+
+def _check_shape(tree: ast.AST, text: str) -> None:
+    """Refuse a parse tree nested more than :data:`MAX_DEPTH` operations deep, or with more than
+    :data:`MAX_MINMAX_ARGUMENTS` Max/Min arguments, before sympy builds it."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:  # a loop, not recursion
+        node, depth = stack.pop()
+        depth += isinstance(node, ast.BinOp | ast.UnaryOp | ast.Call)
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    if deepest > MAX_DEPTH:
+        raise ParamError(f"expression {text!r} nests {deepest} operations in one another (at most {MAX_DEPTH})")
+    minmax = sum(len(node.args) for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and isinstance(node.func, ast.Name) and node.func.id in ("Max", "Min"))
+    if minmax > MAX_MINMAX_ARGUMENTS:
+        raise ParamError(f"expression {text!r} gives Max and Min {minmax} arguments in all "
+                         f"(at most {MAX_MINMAX_ARGUMENTS})")
 
 
 def _build(node: ast.AST, text: str, names: dict[str, sympy.Expr], allowed: str) -> sympy.Expr:
@@ -95,10 +120,13 @@ def _build(node: ast.AST, text: str, names: dict[str, sympy.Expr], allowed: str)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         left, right = _build(node.left, text, names, allowed), _build(node.right, text, names, allowed)
-        if isinstance(node.op, ast.Pow) and left.is_Number and right.is_Number \
-                and abs(right) > MAX_EXPONENT:
-            raise ParamError(f"expression {text!r}: a number to a power above {MAX_EXPONENT} is too large")
-        return _OPERATORS[type(node.op)](left, right)
+        if isinstance(node.op, ast.Pow) and left.is_Number and right.is_Number:
+            _check_power(left, right, text)
+        value = _OPERATORS[type(node.op)](left, right)
+        if value.is_Rational and _digits(value) > MAX_DIGITS:  # e.g. a product of many large powers
+            raise ParamError(f"expression {text!r}: a number of about {_digits(value):.3g} digits is too large "
+                             f"(at most {MAX_DIGITS} digits)")
+        return value
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
             and not node.keywords and node.args:
         return FUNCTIONS[node.func.id](*(_build(arg, text, names, allowed) for arg in node.args))
@@ -106,6 +134,24 @@ def _build(node: ast.AST, text: str, names: dict[str, sympy.Expr], allowed: str)
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
         raise ParamError(f"expression {text!r}: unknown function {name!r} (allowed: {allowed})")
     raise ParamError(f"expression {text!r}: {ast.unparse(node)!r} is not allowed (allowed: {allowed})")
+
+
+def _check_power(base: sympy.Number, exponent: sympy.Number, text: str) -> None:
+    """Refuse a number to a number power before sympy computes it: an exponent above :data:`MAX_EXPONENT`, or
+    an exact result (an integer or rational base, a rational exponent) of more than :data:`MAX_DIGITS`
+    digits, e.g. each step of ``((9**999)**999)**999``. The size is known from the operands' bit lengths."""
+    if abs(exponent) > MAX_EXPONENT:
+        raise ParamError(f"expression {text!r}: a number to a power above {MAX_EXPONENT} is too large")
+    if base.is_Rational and exponent.is_Rational:
+        digits = abs(float(exponent)) * _digits(base)
+        if digits > MAX_DIGITS:
+            raise ParamError(f"expression {text!r}: a power of about {digits:.3g} digits is too large "
+                             f"(at most {MAX_DIGITS} digits)")
+
+
+def _digits(number: sympy.Rational) -> float:
+    """About how many decimal digits the numerator or denominator of an exact number has."""
+    return max(abs(number.p).bit_length(), number.q.bit_length()) * math.log10(2)
 
 
 def _check_evaluable(expr: sympy.Expr, text: str, symbol: sympy.Symbol) -> None:
@@ -127,8 +173,14 @@ def derivative(expr: sympy.Expr, symbol: sympy.Symbol = X) -> sympy.Expr:
 
 
 def numpy_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol] = (X,)) -> Callable[..., np.ndarray]:
-    """``sympy.lambdify(symbols, expr, "numpy")``: a numpy float64 function of the symbols, elementwise."""
-    return sympy.lambdify(tuple(symbols), expr, "numpy")
+    """``sympy.lambdify(symbols, expr, "numpy")``: a numpy float64 function of the symbols, elementwise.
+
+    Heaviside is numpy's (with sympy's value 1/2 at 0): sympy's printer would rewrite it as a Piecewise and
+    simplify that: seconds for the derivative of ``Max(1, x, x**2, x**3)``, minutes with a few more arguments."""
+    return sympy.lambdify(tuple(symbols), expr, [_NUMPY_FUNCTIONS, "numpy"])
+
+
+_NUMPY_FUNCTIONS = {"Heaviside": lambda x, at_zero=0.5: np.heaviside(x, at_zero)}
 
 
 def evaluate(expr: sympy.Expr, grid: np.ndarray, symbol: sympy.Symbol = X) -> np.ndarray:

@@ -2,21 +2,22 @@
 next to what the course printed. Formatting only: everything shown comes from the Results.
 
 Layout: ``OUT/index.html`` (one section per experiment) and ``OUT/<id>/`` (result.json and PNG figures,
-written by :meth:`dudl.result.Result.save`). The index is written atomically at the end.
+written by :meth:`dudl.result.Result.save`). Into an existing report folder, each experiment's folder is
+replaced atomically, the folder of an experiment that now fails is removed (its section shows the error)
+and so are result folders that the report no longer writes; the index is written atomically at the end.
+Files and folders get the user's umask modes, so the report can be published as it is.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
-import os
-import tempfile
 import traceback
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dudl import __version__, registry
+from dudl import __version__, registry, saving
 from dudl.budget import Limits
 from dudl.result import Result
 
@@ -58,13 +59,21 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", lim
                 failures.append(item.id)
                 sections.append(_error_section(item, traceback.format_exc()))
             progress.advance(task)
-    _write_atomic(out / "index.html", _page(sections, failures))
+    _remove_stale_results(out, written={item.id for item in registry.CATALOG} - set(failures))
+    saving.write_text(out / "index.html", _page(sections, failures))
     return failures
 
 
 def report_overrides(item: registry.Entry, reps: int | None) -> dict[str, int]:
     """The parameters the report sets for ``item``: ``reps`` (if given) where the experiment has it."""
     return {"reps": reps} if reps is not None and _has_param(item, "reps") else {}
+
+
+def _remove_stale_results(out: Path, written: set[str]) -> None:
+    """Remove the result folders in ``out`` that this report did not write (failed or no longer run)."""
+    for folder in out.iterdir():
+        if folder.name not in written and not folder.name.startswith(".") and (folder / "result.json").is_file():
+            saving.remove(out, folder.name)
 
 
 def _has_param(item: registry.Entry, name: str) -> bool:
@@ -127,14 +136,3 @@ distribution) and what dudl printed (seeded; repetition 0 and the spread over re
 {''.join(sections)}
 </body></html>
 """
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -14,9 +14,12 @@ back), so a reloaded result describes the same run.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import hashlib
 import json
 import math
 import os
+import secrets
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.params import ParamError
-from dudl.saving import is_leftover, staged_folder
+from dudl.saving import is_leftover, staged_folder, write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,11 +130,11 @@ class Result:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Result:
-        """Load ``result.json`` (or a folder holding it), checked: raises :class:`ResultError` unless it is a
+        """Load ``result.json``, a folder holding it, or a folder of kept runs (``runs/<id>``: its ``latest``), checked:
+        raises :class:`ResultError` unless it is a
         complete result of a known experiment whose params are valid for it and whose metrics it can show.
         """
-        path = Path(path)
-        file = path / "result.json" if path.is_dir() else path
+        file = _result_file(Path(path))
         try:
             result = cls.from_dict(_checked(_parse(file.read_bytes())))
             if is_leftover(file.parent.name, result.id):
@@ -149,21 +152,61 @@ class Result:
             raise ResultError(f"{file}: nested too deeply to be a dudl result") from None
         return result
 
-    def save(self, out_dir: str | os.PathLike[str], *, figures: bool = True) -> Path:
+    def save(self, out_dir: str | os.PathLike[str], *, figures: bool = True, keep_previous: bool = False) -> Path:
         """Write ``out_dir/<id>/result.json`` and one PNG per figure, atomically; returns the folder.
 
         Everything is written into a staging folder beside the target first and renamed into place at the
         end (see :mod:`dudl.saving`): an error or a signal leaves the previous result or nothing, concurrent
         saves leave the last one, and modes follow the umask.
+
+        ``keep_previous``: write a new folder ``out_dir/<id>/<UTC time>-<hash of the JSON>/`` for this run
+        instead (``20261130-221500-3f2a9c``) and point ``out_dir/<id>/latest`` at it, so that runs do not
+        overwrite each other; :meth:`load` reads ``out_dir/<id>`` as its latest run.
         """
         out_dir = Path(out_dir)
-        with staged_folder(out_dir, self.id) as staging:
+        parent, name = (out_dir / self.id, self._run_name()) if keep_previous else (out_dir, self.id)
+        with staged_folder(parent, name) as staging:
             (staging / "result.json").write_text(self.to_json(), encoding="utf-8")
             if figures:
-                for name, figure in self.figures().items():
-                    figure.savefig(staging / f"{name}.png", dpi=100)
+                for figure_name, figure in self.figures().items():
+                    figure.savefig(staging / f"{figure_name}.png", dpi=100)
                     _close(figure)
-        return out_dir / self.id
+        if keep_previous:
+            _point_latest(parent, name)
+        return parent / name
+
+    def _run_name(self) -> str:
+        """The folder name of a kept run: the UTC time, then 6 hex digits of the JSON's hash (two runs saved in
+        the same second differ)."""
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+        return f"{stamp}-{hashlib.sha256(self.to_json().encode()).hexdigest()[:6]}"
+
+
+LATEST = "latest"  # in a folder of kept runs: a symlink to the newest run's folder (or a file holding its name)
+
+
+def _point_latest(folder: Path, name: str) -> None:
+    """Point ``folder/latest`` at ``folder/name``: a relative symlink that replaces the previous one atomically
+    or, on a file system without symlinks, a small file holding ``name``."""
+    temporary = folder / f".{LATEST}.tmp-{secrets.token_hex(6)}"
+    try:
+        os.symlink(name, temporary, target_is_directory=True)
+    except OSError:
+        write_text(folder / LATEST, name + "\n")
+        return
+    os.replace(temporary, folder / LATEST)
+
+
+def _result_file(path: Path) -> Path:
+    """The result.json that ``path`` names: itself, the one in the folder, or that of the folder's latest run."""
+    if not path.is_dir() or (path / "result.json").exists():
+        return path / "result.json" if path.is_dir() else path
+    latest = path / LATEST
+    if latest.is_dir():
+        return latest / "result.json"
+    if latest.is_file():
+        return path / latest.read_text(encoding="utf-8").strip() / "result.json"
+    raise ResultError(f"{path}: no result here (neither a result.json nor a {LATEST} run)")
 
 
 def _close(figure: Figure) -> None:
@@ -277,10 +320,11 @@ def _checked(data: Any) -> dict[str, Any]:
         raise ResultError(f"params not valid for {data['id']}: {error}") from None
     for field in fields:
         if field.metadata.get("shown") and field.name in data["metrics"]:  # a sweep axis, echoed in the metrics
-            axis = getattr(resolved, field.name)
+            axis = np.asarray(getattr(resolved, field.name), dtype=float)
             try:
-                same = np.allclose(np.asarray(data["metrics"][field.name], dtype=float), axis, rtol=1e-12, atol=0)
-                same = same and np.shape(data["metrics"][field.name]) == (len(axis),)
+                echoed = np.asarray(data["metrics"][field.name], dtype=float)  # null -> NaN, as +/-inf are saved
+                same = echoed.shape == axis.shape and np.allclose(
+                    echoed, np.where(np.isfinite(axis), axis, np.nan), rtol=1e-12, atol=0, equal_nan=True)
             except (TypeError, ValueError):
                 same = False
             if not same:

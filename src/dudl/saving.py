@@ -50,8 +50,7 @@ def staged_folder(parent: Path, name: str) -> Iterator[Path]:
         with _locked(parent):
             _remove_leftovers(parent, name)
             with _signals_deferred():
-                old = _swap(staging, parent / name)
-            _discard(old)
+                _discard(_swap(staging, parent / name))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 _KEYS = ("id", "params", "metrics", "elapsed_s", "dudl_version")
 _INFINITY_TEXT = {math.inf: "Infinity", -math.inf: "-Infinity"}
+_MAX_NESTING = 16  # lists within lists of a metric: a metric has a few axes ([reps, sweep axes..., epochs])
 
 
 class ResultError(ValueError):
@@ -306,6 +307,9 @@ def _checked(data: Any) -> dict[str, Any]:
             raise ResultError(f"{key!r} must be a JSON {_json_type(kind())}, not {_json_type(value)}")
     if not math.isfinite(data["elapsed_s"]) or data["elapsed_s"] < 0:
         raise ResultError(f"'elapsed_s' must be a number of seconds >= 0, got {data['elapsed_s']}")
+    for name, value in data["metrics"].items():
+        if _nested_deeper_than(value, _MAX_NESTING):
+            raise ResultError(f"metric {name!r} is nested more than {_MAX_NESTING} lists deep")
     try:
         params_type = registry.entry(data["id"]).load().Params
     except ParamError as error:
@@ -330,6 +334,17 @@ def _checked(data: Any) -> dict[str, Any]:
             if not same:
                 raise ResultError(f"metric {field.name!r} is not the sweep axis of params.{field.name}")
     return {**data, "params": resolved.to_dict()}
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` holds lists (or objects) more than ``limit`` deep; walks level by level, no recursion."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [item for v in level if isinstance(v, list | dict)
+                 for item in (v.values() if isinstance(v, dict) else v)]
+        if not level:
+            return False
+    return True
 
 
 def _json_type(value: Any) -> str:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dudl.compare import compare
 from dudl.params import ParamError
 from dudl.registry import experiments
 from dudl.result import Result, ResultError
 
 __version__ = "0.1.0"
-__all__ = ["ParamError", "Result", "ResultError", "experiments", "run"]
+__all__ = ["ParamError", "Result", "ResultError", "compare", "experiments", "run"]
 
 
 def run(experiment_id: str, /, *, device: str = "cpu", executor: Any = None, cache: Any = None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -55,7 +56,7 @@ class Figures(dict):
         self.captions = dict(captions or {})
 
     def _repr_html_(self) -> str:
-        return _STYLE + f'<div class="dudl-result">{figures_html(self, self.captions)}</div>'
+        return STYLE + f'<div class="dudl-result">{figures_html(self, self.captions)}</div>'
 
     def show(self) -> None:
         """Open every figure in a pyplot window (see :func:`show`)."""
@@ -86,37 +87,50 @@ def changed_params(result: Result) -> dict[str, Any]:
 
 def params_text(params: Mapping[str, Any], limit: int = 60) -> str:
     """``name=value`` pairs, comma separated, each value cut to ``limit`` characters."""
-    return ", ".join(f"{name}={_short(value, limit)}" for name, value in params.items())
+    return ", ".join(f"{name}={short_value(value, limit)}" for name, value in params.items())
 
 
 # -- metrics summary -------------------------------------------------------------------------------
-_SUMMARISED = re.compile(r"accuracy|loss|fraction|correlation|minimum|maximum|error|p_value|t_value|slope|"
-                         r"mean|variance|entropy|_rate")
-_NOT_SUMMARISED = re.compile(r"_by_epoch$|losses$|trajector|gradients|index|indices|shape|_idx|predictions$|"
-                             r"outputs$|^n_")
+_SUMMARISED = re.compile(r"accuracy|loss|fraction|correlation|minimum|maximum|error|difference|mean|variance|"
+                         r"entropy")
+_NOT_SUMMARISED = re.compile(r"_by_epoch$|losses$|trajector|gradients|index|indices|arg|shape|_rows$|"
+                             r"predictions$|probabilities$|outputs$|surface|^n_")
 
 
-def summarised(name: str, value: Any, sweep_axes: set[str] = frozenset()) -> bool:
-    """Whether a summary of metric ``name`` means something: a number (or array of numbers) that is an
-    accuracy, a loss, a fraction, a correlation or a final value, not an index, a shape, a sweep axis or a
-    curve over epochs."""
-    if name in sweep_axes or _NOT_SUMMARISED.search(name) or not _SUMMARISED.search(name):
+def summarised(experiment_id: str, name: str, value: Any) -> bool:
+    """Whether a summary of metric ``name`` of ``experiment_id`` means something: a value per trained model or
+    repetition (the metrics :mod:`dudl.frame` tabulates: accuracies, losses, correlations, final values, test
+    statistics), a number of the run, or an array named as an accuracy, loss, fraction or mean; not an index,
+    a shape, a count of rows, a sweep axis, a data sample or a curve over epochs."""
+    from dudl.frame import metric_axes
+
+    axes = metric_axes(experiment_id).get(name)
+    if axes is not None and "epochs" not in axes:
+        return _numeric(value) is not None
+    if name in _sweep_axes(experiment_id) or _NOT_SUMMARISED.search(name):
         return False
     array = _numeric(value)
-    return array is not None and array.dtype.kind in "iuf"
+    if array is None:
+        return False
+    return array.ndim == 0 or (array.dtype.kind != "b" and bool(_SUMMARISED.search(name)))
 
 
 def summary_rows(result: Result) -> list[SummaryRow]:
     """The metrics summary of ``result``: one :class:`SummaryRow` per metric that :func:`summarised` accepts,
-    in the order of the metrics. Non-finite values (divergence) are counted, so a diverged run says so."""
-    sweep_axes = _sweep_axes(result.id)
+    in the order of the metrics. Non-finite values (divergence) are counted, so a diverged run says so; true/false
+    values are counted ("2 of 3 true")."""
     rows = []
     for name, value in result.metrics.items():
-        if not summarised(name, value, sweep_axes):
+        if not summarised(result.id, name, value):
             continue
-        numbers = _numeric(value).astype(float)
+        array = _numeric(value)
+        shape = "x".join(str(n) for n in array.shape) or "scalar"
+        if array.dtype.kind == "b":
+            text = str(bool(array)).lower() if array.ndim == 0 else f"{int(array.sum())} of {array.size} true"
+            rows.append(SummaryRow(name, shape, text, ""))
+            continue
+        numbers = array.astype(float)
         finite = numbers[np.isfinite(numbers)]
-        shape = "x".join(str(n) for n in numbers.shape) or "scalar"
         if numbers.size == 1:
             text = f"{numbers.item():.6g}"
         elif finite.size:
@@ -228,7 +242,7 @@ def show(figures: Mapping[str, Figure]) -> None:
 
 
 # -- the whole result --------------------------------------------------------------------------------
-_STYLE = """<style>
+STYLE = """<style>
 .dudl-result { font-family: system-ui, sans-serif; max-width: 1100px; }
 .dudl-result .dudl-muted { color: #777; }
 .dudl-result table { border-collapse: collapse; font-size: 0.9em; margin: 0.4em 0; }
@@ -253,7 +267,7 @@ def result_html(result: Result, *, figures: bool = True) -> str:
     item = registry.entry(result.id)
     module = item.load()
     changed = changed_params(result)
-    params = (", ".join(f"<code>{esc(k)}={esc(_short(v, 80))}</code>" for k, v in changed.items())
+    params = (", ".join(f"<code>{esc(k)}={esc(short_value(v, 80))}</code>" for k, v in changed.items())
               if changed else "the course's defaults")
     ours, course = printed_pairs(result)
     rows = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in summary_rows(result))
@@ -273,7 +287,7 @@ def result_html(result: Result, *, figures: bool = True) -> str:
     if figures:
         drawn = result.figures()
         body.append(figures_html(drawn, captions(result, list(drawn))))
-    return _STYLE + f'<div class="dudl-result">{"".join(body)}</div>'
+    return STYLE + f'<div class="dudl-result">{"".join(body)}</div>'
 
 
 def short_repr(result: Result) -> str:
@@ -284,7 +298,7 @@ def short_repr(result: Result) -> str:
         changed = {}
     parts = [repr(result.id)] + [f"{k}={result.params[k]}" for k in ("seed", "reps") if k in result.params]
     if changed:
-        parts.append(_short(params_text(changed, 20), 80))
+        parts.append(short_value(params_text(changed, 20), 80))
     return f"Result({', '.join(parts)}; {len(result.metrics)} metrics, {result.elapsed_s:.3g} s)"
 
 
@@ -313,9 +327,10 @@ def _numeric(value: Any) -> np.ndarray | None:
     return array if array.dtype.kind in "biuf" else None
 
 
-def _short(value: Any, limit: int) -> str:
-    """``value`` as text of at most ``limit`` characters; a long list as its length ("[40 values]")."""
-    text = str(value)
+def short_value(value: Any, limit: int = 60) -> str:
+    """``value`` as text (JSON for anything but a string: ``null``, ``true``, ``[1, 2]``) of at most ``limit``
+    characters; a long list as its length ("[40 values]")."""
+    text = value if isinstance(value, str) else json.dumps(value)
     if len(text) > limit and isinstance(value, list | tuple):
         return f"[{len(value)} values]"
     return text if len(text) <= limit else text[:limit - 3] + "..."

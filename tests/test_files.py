@@ -92,18 +92,20 @@ def test_signals_while_saving_leave_the_old_result_or_the_new_one_whole_and_no_s
     monkeypatch.chdir(tmp_path)
     handlers = [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
     assert run_saving_then_signal(monkeypatch, "never", signal.SIGTERM, seed=1) == 0
-    saved = tmp_path / "out" / "gd.1d" / "result.json"
+    saved = tmp_path / "out" / "gd.1d" / "latest" / "result.json"  # each run is kept in a folder of its own
     old = saved.read_text()
     capsys.readouterr()
     for signum, status in ((signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)):
         assert run_saving_then_signal(monkeypatch, "staging", signum, seed=2) == status
         assert capsys.readouterr().err.splitlines() == [f"dudl: interrupted by {signal.Signals(signum).name}"]
         assert entries(tmp_path / "out") == ["gd.1d"] and saved.read_text() == old
-    # a signal between the renames is held until the new result is in place
+        assert len(entries(tmp_path / "out" / "gd.1d")) == 2  # the first run and latest: no staging folder
+    # a signal between the renames is held until the new result is in place, and latest points at it
     assert run_saving_then_signal(monkeypatch, "renames", signal.SIGTERM, seed=3) == 143
     assert capsys.readouterr().err.splitlines() == ["dudl: interrupted by SIGTERM"]
-    assert entries(tmp_path / "out") == ["gd.1d"] and entries(tmp_path / "out" / "gd.1d") == ["result.json"]
-    assert json.loads(old)["params"]["seed"] == 1 and Result.load(saved.parent).params["seed"] == 3
+    assert entries(tmp_path / "out") == ["gd.1d"] and len(entries(tmp_path / "out" / "gd.1d")) == 3
+    assert entries(saved.parent) == ["result.json"]
+    assert json.loads(old)["params"]["seed"] == 1 and Result.load(tmp_path / "out" / "gd.1d").params["seed"] == 3
     # the CLI's handlers are gone once it returns
     assert [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)] == handlers
 
@@ -126,13 +128,13 @@ def test_a_staging_folder_left_by_sigkill_is_refused_and_cleaned_by_the_next_sav
     proc = subprocess.run([sys.executable, "-c", KILLED_WHILE_SAVING], cwd=tmp_path, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == -signal.SIGKILL
-    (staging,) = (tmp_path / "out").iterdir()
-    assert saving.is_leftover(staging.name, "gd.1d") and (staging / "result.json").is_file()
+    (staging,) = (tmp_path / "out" / "gd.1d").iterdir()  # a run's folder of its own, never renamed into place
+    assert saving.is_leftover(staging.name) and (staging / "result.json").is_file()
     assert json.loads((staging / "result.json").read_text())["params"]["seed"] == 4  # complete, yet refused
     with pytest.raises(ResultError, match="unfinished save"):
         Result.load(staging)
-    dudl.run("gd.1d", epochs=5).save(tmp_path / "out", figures=False)
-    assert entries(tmp_path / "out") == ["gd.1d"]
+    folder = dudl.run("gd.1d", epochs=5).save(tmp_path / "out", figures=False, keep_previous=True)
+    assert entries(tmp_path / "out" / "gd.1d") == sorted([folder.name, "latest"])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def test_disk_full_is_one_line_exit_1_and_leaves_the_old_result(
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["run", "gd.1d", "--out", "fresh/out", "--seed", "1", "--no-figures"])
     assert exit_info.value.code == 0
-    old = (tmp_path / "fresh" / "out" / "gd.1d" / "result.json").read_text()
+    old = (tmp_path / "fresh" / "out" / "gd.1d" / "latest" / "result.json").read_text()
     capsys.readouterr()
 
     if where == "figure":
@@ -196,7 +198,8 @@ def test_disk_full_is_one_line_exit_1_and_leaves_the_old_result(
         assert stderr.splitlines() == [f"dudl: error: could not write to {out!r} (No space left on device); "
                                        "nothing was saved there"]
         assert entries(tmp_path / out) == before
-    assert (tmp_path / "fresh" / "out" / "gd.1d" / "result.json").read_text() == old
+    assert (tmp_path / "fresh" / "out" / "gd.1d" / "latest" / "result.json").read_text() == old
+    assert len(entries(tmp_path / "fresh" / "out" / "gd.1d")) == 2  # the first run and latest
     assert not (tmp_path / "new").exists()  # the folders made for the failed save are gone
 
 
@@ -276,3 +279,36 @@ def test_saved_files_get_the_umask_modes(tmp_path: Path, umask: int, figures: bo
     assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == folder_mode
     files = list(folder.iterdir())
     assert len(files) == (4 if figures else 1) and {stat.S_IMODE(path.stat().st_mode) for path in files} == {file_mode}
+
+
+def test_a_report_into_an_old_folder_replaces_what_it_writes_removes_the_rest_and_is_shareable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dudl import registry
+    from dudl.report import build_report
+
+    monkeypatch.setattr(registry, "CATALOG", tuple(e for e in registry.CATALOG if e.id in ("gd.1d", "gd.dynamic-lr")))
+    real_run = registry.run
+
+    def run(experiment_id: str, overrides: dict, **options) -> Result:
+        if experiment_id == "gd.dynamic-lr":
+            raise RuntimeError("boom")
+        return real_run(experiment_id, overrides, **options)
+
+    monkeypatch.setattr(registry, "run", run)
+    # the old report: a result now failing, one no longer run, a stale file beside a rewritten one, the user's file
+    for experiment_id in ("gd.1d", "gd.dynamic-lr", "ann.gone"):
+        (tmp_path / experiment_id).mkdir()
+        (tmp_path / experiment_id / "result.json").write_text("{}")
+    (tmp_path / "gd.1d" / "stale.png").write_text("old")
+    (tmp_path / "notes.txt").write_text("mine")
+    previous = os.umask(0o022)
+    try:
+        assert build_report(tmp_path, reps=1) == ["gd.dynamic-lr"]
+    finally:
+        os.umask(previous)
+    assert entries(tmp_path) == ["gd.1d", "index.html", "notes.txt"]
+    assert "stale.png" not in entries(tmp_path / "gd.1d") and Result.load(tmp_path / "gd.1d").params["reps"] == 1
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert stat.S_IMODE((tmp_path / "index.html").stat().st_mode) == 0o644  # a web server can publish it
+    assert stat.S_IMODE((tmp_path / "gd.1d").stat().st_mode) == 0o755
+    assert {stat.S_IMODE(path.stat().st_mode) for path in (tmp_path / "gd.1d").iterdir()} == {0o644}

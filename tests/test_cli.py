@@ -139,3 +139,19 @@ def test_api_function_experiments_survives_importing_the_lectures() -> None:
     import dudl.lectures.gd.one_d  # noqa: F401 - a submodule import must not shadow dudl.experiments()
 
     assert callable(dudl.experiments) and dudl.experiments()[0] == "math.derivatives"
+
+
+def test_device_is_checked_before_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from dudl import registry
+
+    for device in (None, 0, "cuda:", "cuda:x", "gpu"):
+        with pytest.raises(dudl.ParamError, match="must be \"cpu\" or \"cuda\""):
+            dudl.run("ann.regression", device=device)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    registry.check_device("cuda:1", "ann.regression")
+    registry.check_device("cuda", "ann.regression")
+    with pytest.raises(dudl.ParamError, match=r"cuda:7: this machine has 2 CUDA device\(s\), cuda:0 to cuda:1"):
+        registry.check_device("cuda:7", "ann.regression")

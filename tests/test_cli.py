@@ -40,7 +40,7 @@ def test_json_output_parses_and_round_trips(cli, tmp_path: Path) -> None:
     assert data["params"]["start"] == 1.006 and data["params"]["seed"] == 0 and data["params"]["reps"] == 1
     assert abs(data["metrics"]["final_minimum"][0] - 0.50103977) < 1e-8
     assert Result.from_dict(data).to_json() == proc.stdout.strip()
-    saved = tmp_path / "runs" / "gd.1d"
+    saved = tmp_path / "runs" / "gd.1d" / "latest"  # the newest of the runs kept in runs/gd.1d/
     assert (saved / "result.json").read_text() == proc.stdout.strip()
     assert {p.name for p in saved.glob("*.png")} == {"function.png", "result.png", "trajectory.png"}
 
@@ -49,7 +49,7 @@ def test_plain_run_prints_course_lines_and_summary(cli, tmp_path: Path) -> None:
     proc = cli("run", "gd.1d", "-p", "start=1.006", "--no-figures", "--out", "elsewhere")
     assert proc.returncode == 0, proc.stderr
     assert "[1.006]" in proc.stdout and "0.50103977" in proc.stdout and "final_minimum" in proc.stdout
-    assert sorted(p.name for p in (tmp_path / "elsewhere" / "gd.1d").iterdir()) == ["result.json"]
+    assert sorted(p.name for p in (tmp_path / "elsewhere" / "gd.1d" / "latest").iterdir()) == ["result.json"]
 
 
 def test_same_seed_gives_byte_identical_json(cli) -> None:

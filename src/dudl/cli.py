@@ -81,9 +81,12 @@ def run_command(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="shortcut for --param seed=N")] = None,
     reps: Annotated[int | None, typer.Option(help="shortcut for --param reps=N")] = None,
-    out: Annotated[Path, typer.Option(help="write OUT/ID/result.json and the figures")] = Path("runs"),
+    out: Annotated[Path, typer.Option(
+        help="write the result and figures to a new folder OUT/ID/<time>-<hash>/; OUT/ID/latest points at it")
+    ] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="print only the result JSON on stdout")] = False,
     no_figures: Annotated[bool, typer.Option("--no-figures", help="do not draw the figures")] = False,
+    full: Annotated[bool, typer.Option("--full", help="print long per-sample listings in full")] = False,
     device: Annotated[str, typer.Option(help='"cpu" or "cuda" (torch experiments)')] = "cpu",
     max_memory: MaxMemory = None,
     max_seconds: MaxSeconds = None,
@@ -98,15 +101,19 @@ def run_command(
     registry.check_device(device, experiment_id)
     check_writable(out)
     result = registry.run(experiment_id, overrides, device=device, limits=limits)
-    with _nothing_left_on_failure(out):
-        folder = result.save(out, figures=not no_figures)
+    with _nothing_left_on_failure(out, result.id):
+        folder = result.save(out, figures=not no_figures, keep_previous=True)
     if as_json:
         sys.stdout.write(result.to_json() + "\n")
         return
+    from dudl import display
+
     console = _console()
-    for line in result.printed():
+    for line in display.printed_pairs(result, full=full)[0]:
         console.print(line, markup=False)
-    console.print(summary_table(result))
+    table = summary_table(result)
+    if table.row_count:
+        console.print(table)
     wrote = ", ".join(sorted(p.name for p in folder.iterdir()))
     console.print(f"{result.id}: {result.elapsed_s:.3f} s of computation; wrote {folder}/ ({wrote})",
                   markup=False)
@@ -138,15 +145,56 @@ def report_command(
 
 
 def summary_table(result: Any) -> Table:
-    """The result's metrics as a table: shape and value, or mean and range; non-finite values counted."""
+    """The result's metrics summary (:func:`dudl.display.summary_rows`) as a table: shape and value, or mean and
+    range; non-finite values counted."""
+    from dudl import display
+
     table = Table(title=f"{result.id} metrics")
-    for column in ("metric", "shape", "value / mean [min, max]", "non-finite"):
-        table.add_column(column, overflow="fold")
-    for row in result.summary_rows():
+    for column in display.SUMMARY_HEADER:
+        table.add_column(escape(column), overflow="fold")
+    for row in display.summary_rows(result):
         table.add_row(*(escape(cell) for cell in row))
     return table
 
 
+@app.command("compare")
+def compare_command(
+    runs: Annotated[list[Path], typer.Argument(
+        metavar="RUN...", help="saved runs of one experiment: a result.json, its folder, or runs/ID (its latest)")],
+    out: Annotated[Path, typer.Option(help="write OUT/ID/<figure>.png, each run's figure side by side")
+                   ] = Path("runs/compare"),
+    no_figures: Annotated[bool, typer.Option("--no-figures", help="do not draw the figures")] = False,
+) -> None:
+    """Compare saved runs of one experiment: the parameters that differ, the metrics side by side, the figures."""
+    from dudl import saving
+    from dudl.compare import compare
+
+    comparison = compare(*runs)
+    if not no_figures:
+        check_writable(out)
+    console = _console()
+    for title, frame, what in ((f"{comparison.id}: parameters that differ", comparison.params, "parameter"),
+                               (f"{comparison.id}: metrics", comparison.metrics, "metric")):
+        table = Table(title=escape(title))
+        for column in (what, *comparison.labels):
+            table.add_column(escape(column), overflow="fold")
+        for name, row in frame.iterrows():
+            table.add_row(*(escape(str(cell)) for cell in (name, *row)))
+        if len(frame):
+            console.print(table)
+        else:
+            console.print(f"{title}: none", markup=False)
+    if no_figures:
+        return
+    with _nothing_left_on_failure(out), saving.staged_folder(out, comparison.id) as staging:
+        for name, figure in comparison.figures().items():
+            figure.savefig(staging / f"{name}.png", dpi=100)
+    folder = out / comparison.id
+    wrote = ", ".join(sorted(p.name for p in folder.iterdir()))
+    console.print(f"wrote {folder}/ ({wrote})", markup=False)
+
+
+@app.command("serve")
 def check_writable(folder: Path) -> None:
     """Fail early, before computing anything, if ``folder`` cannot be created or written. Creates nothing: the
     nearest existing folder on its path must accept a new folder."""
@@ -163,10 +211,11 @@ def check_writable(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _nothing_left_on_failure(out: Path) -> Iterator[None]:
-    """Around the writing of ``out``: if it fails, remove the folders it created on the way (left empty by the
-    atomic saves), and turn an OSError (disk full, ...) into one line and exit status 1."""
-    created = [path for path in (out, *out.parents) if not os.path.lexists(path)]
+def _nothing_left_on_failure(out: Path, inside: str = "") -> Iterator[None]:
+    """Around the writing of ``out`` (and of its folder ``inside``, e.g. an experiment's folder of kept runs): if it
+    fails, remove the folders it created on the way (left empty by the atomic saves), and turn an OSError (disk
+    full, ...) into one line and exit status 1."""
+    created = [path for path in ((out / inside,) if inside else ()) + (out, *out.parents) if not os.path.lexists(path)]
     try:
         yield
     except BaseException as error:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.params import ParamError
-from dudl.saving import is_leftover, staged_folder, write_text
+from dudl.saving import is_leftover, remove_leftovers, staged_folder, write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -138,7 +138,7 @@ class Result:
         file = _result_file(Path(path))
         try:
             result = cls.from_dict(_checked(_parse(file.read_bytes())))
-            if is_leftover(file.parent.name, result.id):
+            if is_leftover(file.parent.name, result.id) or is_leftover(file.parent.name):
                 raise ResultError("the folder of an unfinished save (a run killed while saving), not a result")
             try:
                 result.printed()  # the lecture's own reading of its metrics: a missing or misshapen one fails here
@@ -166,14 +166,18 @@ class Result:
         """
         out_dir = Path(out_dir)
         parent, name = (out_dir / self.id, self._run_name()) if keep_previous else (out_dir, self.id)
-        with staged_folder(parent, name) as staging:
-            (staging / "result.json").write_text(self.to_json(), encoding="utf-8")
-            if figures:
-                for figure_name, figure in self.figures().items():
-                    figure.savefig(staging / f"{figure_name}.png", dpi=100)
-                    _close(figure)
         if keep_previous:
-            _point_latest(parent, name)
+            remove_leftovers(parent)  # of earlier runs killed while saving: each run has a name of its own
+        try:
+            with staged_folder(parent, name) as staging:
+                (staging / "result.json").write_text(self.to_json(), encoding="utf-8")
+                if figures:
+                    for figure_name, figure in self.figures().items():
+                        figure.savefig(staging / f"{figure_name}.png", dpi=100)
+                        _close(figure)
+        finally:  # also when a signal held during the rename comes after it: the run is saved whole
+            if keep_previous and (parent / name).is_dir():
+                _point_latest(parent, name)
         return parent / name
 
     def _run_name(self) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,11 +30,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_TEMPORARY = re.compile(r"\..+\.(staging|old|tmp)-[0-9a-f]{12}")  # what _unused_path names
 
 
-def is_leftover(folder_name: str, name: str) -> bool:
-    """Whether ``folder_name`` is a temporary entry (staging or old version) of ``name``, not ``name`` itself."""
+def is_leftover(folder_name: str, name: str | None = None) -> bool:
+    """Whether ``folder_name`` is a temporary entry (staging or old version) of ``name`` (None: of any name),
+    not ``name`` itself."""
+    if name is None:
+        return bool(_TEMPORARY.fullmatch(folder_name))
     return folder_name.startswith(f".{name}.")
+
+
+def remove_leftovers(parent: Path) -> None:
+    """Remove the temporary entries of every name in ``parent`` whose owner is gone: for a folder where each
+    save has a name of its own (kept runs), so that no save cleans up after an earlier one of the same name."""
+    if parent.is_dir():
+        with _locked(parent):
+            _remove_leftovers(parent, None)
 
 
 @contextlib.contextmanager
@@ -129,8 +142,9 @@ def _create_locked(parent: Path, name: str, kind: str, *, directory: bool) -> tu
         return path, handle
 
 
-def _remove_leftovers(parent: Path, name: str) -> None:
-    """Remove the temporary entries of ``name`` whose owner is gone (they are not locked); ``parent`` is locked."""
+def _remove_leftovers(parent: Path, name: str | None) -> None:
+    """Remove the temporary entries of ``name`` (None: of any name) whose owner is gone (they are not locked);
+    ``parent`` is locked."""
     for entry in parent.iterdir():
         if not is_leftover(entry.name, name) or entry.is_symlink():
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import io
 import json
 import os
 import signal
@@ -104,7 +105,7 @@ def run_command(
     with _nothing_left_on_failure(out, result.id):
         folder = result.save(out, figures=not no_figures, keep_previous=True)
     if as_json:
-        sys.stdout.write(result.to_json() + "\n")
+        _write_stdout(result.to_json() + "\n")
         return
     from dudl import display
 
@@ -227,6 +228,14 @@ def _nothing_left_on_failure(out: Path, inside: str = "") -> Iterator[None]:
         if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
             _fail(f"could not write to {str(out)!r} ({error.strerror or error}); nothing was saved there", 1)
         raise
+
+
+def _write_stdout(text: str) -> None:
+    """Write ``text`` to stdout in pieces no larger than its buffer. Python's buffered writer takes one large
+    write that the system accepts only in part (a disk that fills up, a pipe closed midway) as complete and drops
+    the rest without an error; written in pieces, the failure raises (and :func:`main` reports it)."""
+    for start in range(0, len(text), io.DEFAULT_BUFFER_SIZE):
+        sys.stdout.write(text[start:start + io.DEFAULT_BUFFER_SIZE])
 
 
 class _Console(Console):

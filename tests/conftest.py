@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 # test models are small, and two pytest-xdist workers with two threads each would oversubscribe the 2 cores
 # of CI and make every test many times slower. The engine's results do not depend on the thread count.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# No test writes finished blocks into the user's cache folder: tests that use the block cache pass a folder.
+os.environ.setdefault("DUDL_CACHE", "off")
 
 DUDL = str(Path(sys.executable).with_name("dudl"))
 

@@ -45,6 +45,15 @@ MaxMemory = Annotated[str | None, typer.Option(
     help="refuse a run estimated to need more memory, e.g. 8G or 512M (default: a quarter of this machine's)")]
 MaxSeconds = Annotated[float | None, typer.Option(
     help=f"refuse a run estimated to compute longer, in seconds (default {budget.DEFAULT_MAX_SECONDS:g})")]
+ExecutorOption = Annotated[str, typer.Option(
+    "--executor", help="where the sweep's blocks train: local (this process), processes[:N] (a local process pool) "
+    "or dask[:ADDRESS] (a Dask scheduler, e.g. tcp://host:8786; without ADDRESS a LocalCluster)")]
+CacheOption = Annotated[Path | None, typer.Option(
+    "--cache", help="keep finished blocks in this folder so that a rerun resumes (default: dudl/ in the user's "
+    "cache folder)")]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="keep no finished blocks")]
+# a run estimated longer than this on the local executor asks for confirmation on a terminal
+CONFIRM_SECONDS = 600.0
 
 
 @app.command("list")
@@ -91,17 +100,32 @@ def run_command(
     device: Annotated[str, typer.Option(help='"cpu" or "cuda" (torch experiments)')] = "cpu",
     max_memory: MaxMemory = None,
     max_seconds: MaxSeconds = None,
+    executor: ExecutorOption = "local",
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the planned models, model-epochs, FLOPs, "
+                                          "blocks and estimated time; train nothing")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask before a run estimated over 10 minutes")] = False,
 ) -> None:
     """Run one experiment; print the course's lines and a summary, and save the result and figures."""
+    from dudl import executors
+
     overrides = dict(parse_assignment(text) for text in param or [])
     for name, value in (("seed", seed), ("reps", reps)):
         if value is not None:
             overrides[name] = value
     limits = budget.Limits.from_options(max_memory, max_seconds)
-    budget.check(experiment_id, registry.resolve(experiment_id, overrides), limits)  # before touching the disk
+    size = budget.check(experiment_id, registry.resolve(experiment_id, overrides), limits)  # before touching the disk
+    seconds = None if size is None else size.seconds
     registry.check_device(device, experiment_id)
+    executors.parse(executor)
+    if dry_run:
+        _print_plan(experiment_id, overrides, device, seconds)
+        return
     check_writable(out)
-    result = registry.run(experiment_id, overrides, device=device, limits=limits)
+    block_cache = _block_cache(cache, no_cache)
+    _confirm_long_run(experiment_id, seconds, executor, yes)
+    result = _run_with_bar(experiment_id, overrides, block_cache, device=device, limits=limits, executor=executor)
     with _nothing_left_on_failure(out, result.id):
         folder = result.save(out, figures=not no_figures, keep_previous=True)
     if as_json:
@@ -127,8 +151,13 @@ def report_command(
     device: Annotated[str, typer.Option(help='"cpu" or "cuda" (torch experiments)')] = "cpu",
     max_memory: MaxMemory = None,
     max_seconds: MaxSeconds = None,
+    executor: ExecutorOption = "local",
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Run every experiment and write OUT/index.html with parameters, metrics, figures and course output."""
+    from dudl import executors
+    from dudl.core import blocks
     from dudl.report import build_report, report_overrides
 
     if reps is not None and reps < 1:
@@ -137,11 +166,78 @@ def report_command(
     for item in registry.CATALOG:  # every run sized before anything is written
         budget.check(item.id, registry.resolve(item.id, report_overrides(item, reps)), limits)
     registry.check_device(device)
+    executors.parse(executor)
     check_writable(out)
-    with _nothing_left_on_failure(out):
-        failures = build_report(out, reps=reps, device=device, limits=limits)
+    block_cache = _block_cache(cache, no_cache)
+    try:
+        with _nothing_left_on_failure(out), executors.open_executor(executor) as pool, \
+                blocks.session(executor=pool, cache=block_cache):
+            failures = build_report(out, reps=reps, device=device, limits=limits)
+    except KeyboardInterrupt as error:
+        exit_interrupted(error, _what_was_kept(block_cache))
     if failures:
         print(f"dudl: {len(failures)} experiment(s) failed: {', '.join(failures)}", file=sys.stderr)
+        raise typer.Exit(1)
+
+
+def _block_cache(folder: Path | None, no_cache: bool) -> Any:
+    """The block cache of --cache/--no-cache (ParamError for a folder that is a file or read-only)."""
+    from dudl.cache import open_cache
+
+    if no_cache:
+        return None
+    return open_cache(True if folder is None else folder)
+
+
+def _run_with_bar(experiment_id: str, overrides: dict[str, Any], block_cache: Any, **options: Any) -> Any:
+    """registry.run with a progress bar on stderr (a terminal, runs over a second); Ctrl-C: one line, exit 130."""
+    from dudl.progress import Bar
+
+    try:
+        with Bar() as bar:
+            return registry.run(experiment_id, overrides, cache=block_cache or False, progress=bar, **options)
+    except KeyboardInterrupt as error:
+        exit_interrupted(error, _what_was_kept(block_cache))
+
+
+def _what_was_kept(block_cache: Any) -> str:
+    """What an interrupted run had done and where its finished blocks are (for :func:`exit_interrupted`)."""
+    from dudl.core import blocks
+
+    context = blocks.last()
+    done = "" if context is None else (f" ({context.experiment_id}: {context.blocks_done} of "
+                                       f"{context.blocks_total} blocks of its sweep done)")
+    if block_cache is None:
+        return f"{done}; nothing was kept (--no-cache); no result was written"
+    return (f"{done}; finished blocks are kept in {block_cache.folder}, the same command resumes from them; "
+            "no result was written")
+
+
+def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seconds: float | None) -> None:
+    """--dry-run: the experiment's engine calls planned (models, model-epochs, FLOPs, blocks), none trained."""
+    from dudl.core import blocks
+
+    item = registry.entry(experiment_id)
+    params = registry.resolve(experiment_id, overrides)
+    with blocks.run_context(experiment_id=experiment_id, params=params.to_dict(), plan_only=True) as context:
+        if item.uses_torch:
+            item.load().run(params, device)
+    totals = {name: sum(plan[name] for plan in context.plans) for name in ("models", "model_epochs", "flops",
+                                                                             "blocks")}
+    print(f"{experiment_id}: {totals['models']} models, {totals['model_epochs']} model-epochs, "
+          f"{totals['flops']:.3g} FLOPs, {totals['blocks']} blocks in {len(context.plans)} engine call(s); "
+          + ("no time estimate" if seconds is None else f"estimated {seconds:.1f} s on one core of this machine")
+          + " (dry run: nothing trained or written)")
+
+
+def _confirm_long_run(experiment_id: str, seconds: float | None, executor: str, yes: bool) -> None:
+    """A run estimated over CONFIRM_SECONDS on the local executor asks first on a terminal (--yes skips it)."""
+    local = executor.partition(":")[0] == "local"
+    if yes or seconds is None or seconds <= CONFIRM_SECONDS or not local or not sys.stdin.isatty():
+        return
+    question = (f"{experiment_id} is estimated at {seconds / 60:.0f} min on this machine; --executor "
+                "processes:N or dask:ADDRESS spreads it over cores or machines. Run it here?")
+    if not typer.confirm(question, default=False, err=True):
         raise typer.Exit(1)
 
 

@@ -48,16 +48,32 @@ def learning_rates() -> dict:
                 keys=[seeding.key(0, seeding.MODEL, *c) for c in cells], record=("losses", "accuracy"))
 
 
-SWEEPS = {"breadth-vs-depth": breadth_vs_depth, "hidden-units": hidden_units, "learning-rates": learning_rates}
+def multilayer() -> dict:
+    """ann.linear-vs-nonlinear's models: 2-16-1-1 with and without hidden ReLUs, 5 learning rates, each of 3
+    repetitions on its own qwerty data (per-model inputs)."""
+    inputs, labels = common.qwerties_for_reps(0, 3, ((1, 3), (1, -2)), 100, 1.0)
+    cells = [(rep, linear, i) for rep in range(3) for linear in (False, True) for i in range(5)]
+    rows = torch.tensor([rep for rep, _, _ in cells])
+    return dict(architectures=[models.multilayer_net(linear=linear) for _, linear, _ in cells],
+                inputs=inputs[rows], targets=common.binary_targets(labels[rows]),
+                learning_rates=[0.01 * (i + 1) for _, _, i in cells],
+                keys=[seeding.key(0, seeding.MODEL, rep, int(linear), i) for rep, linear, i in cells],
+                record=("losses", "accuracy"))
+
+
+SWEEPS = {"breadth-vs-depth": breadth_vs_depth, "hidden-units": hidden_units, "learning-rates": learning_rates,
+          "multilayer": multilayer}
 
 
 def train(sweep: dict, models_: list[int] | None = None, **options) -> engine.TrainResult:
     """The sweep's models ``models_`` (all if None, in that order) trained in one call."""
-    chosen = range(len(sweep["keys"])) if models_ is None else models_
+    chosen = list(range(len(sweep["keys"]))) if models_ is None else models_
     picked = {name: [sweep[name][k] for k in chosen] for name in ("architectures", "learning_rates", "keys")}
-    return engine.train(picked["architectures"], sweep["inputs"], sweep["targets"],
-                        learning_rates=picked["learning_rates"], keys=picked["keys"], epochs=EPOCHS,
-                        record=sweep["record"], **options)
+    per_model = sweep["inputs"].dim() == 3
+    inputs = sweep["inputs"][chosen] if per_model else sweep["inputs"]
+    targets = sweep["targets"][chosen] if per_model else sweep["targets"]
+    return engine.train(picked["architectures"], inputs, targets, learning_rates=picked["learning_rates"],
+                        keys=picked["keys"], epochs=EPOCHS, record=sweep["record"], **options)
 
 
 def numbers(result: engine.TrainResult, k: int) -> list[np.ndarray]:
@@ -88,8 +104,7 @@ def test_padding_is_a_function_of_the_architecture() -> None:
 
 
 @pytest.mark.parametrize("name", SWEEPS)
-@pytest.mark.parametrize("block_models", [1, 7, 10_000])
-@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(("block_models", "threads"), [(1, 1), (7, 2), (10_000, 1)])
 def test_block_size_and_thread_count_do_not_change_a_bit(full, monkeypatch, name, block_models, threads) -> None:
     sweep, reference = full[name]
     monkeypatch.setattr(engine, "_BLOCK_MODELS", block_models)
@@ -104,7 +119,8 @@ def test_block_size_and_thread_count_do_not_change_a_bit(full, monkeypatch, name
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_any_sub_sweep_gives_each_model_the_same_bits(full, data_) -> None:
-    """Random sub-sweeps (random models, random order) of breadth-vs-depth, hidden-units and learning-rates."""
+    """Random sub-sweeps (random models, random order) of breadth-vs-depth, hidden-units, learning-rates and
+    linear-vs-nonlinear."""
     name = data_.draw(st.sampled_from(sorted(SWEEPS)))
     sweep, reference = full[name]
     chosen = data_.draw(st.lists(st.integers(0, len(sweep["keys"]) - 1), min_size=1, max_size=12, unique=True))

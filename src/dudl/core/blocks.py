@@ -48,6 +48,8 @@ class RunContext:
     experiment starts another engine call). cancel(): True to stop. executor: None for this process, or
     an Executor. cache: finished blocks, keyed by experiment, resolved params, call, model indices and version.
     The counters say how far the run got (for the line an interrupted run prints).
+    plan_only: the engine calls only plan (``plans``: models, model_epochs, flops, blocks per call) and return
+    zeros, so that ``dudl run --dry-run`` can show a run's size without training.
     """
 
     experiment_id: str | None = None
@@ -56,6 +58,8 @@ class RunContext:
     cache: BlockCache | None = None
     progress: ProgressCallback | None = None
     cancel: CancelCheck | None = None
+    plan_only: bool = False  # --dry-run: engine calls record their plan in ``plans`` and train nothing
+    plans: list[dict[str, int]] = field(default_factory=list)
     calls: int = 0
     done: int = 0
     total: int = 0
@@ -102,10 +106,19 @@ def current() -> RunContext | None:
     return _CONTEXT.get()
 
 
+_LAST: list[RunContext] = []
+
+
+def last() -> RunContext | None:
+    """The context of the latest run started in this process (how far an interrupted run got), or None."""
+    return _LAST[-1] if _LAST else None
+
+
 @contextlib.contextmanager
 def run_context(**settings: Any) -> Iterator[RunContext]:
     """Set a :class:`RunContext` (fields as keywords) for the engine calls inside the ``with`` block."""
     context = RunContext(**settings)
+    _LAST[:] = [context]
     token = _CONTEXT.set(context)
     try:
         yield context

@@ -540,8 +540,20 @@ def train(
             device=str(device),
         )
 
-    tasks = [task(members) for members, _ in plan]
     context = blocks.current()
+    if context is not None and context.plan_only:  # --dry-run: the plan, zeros for the numbers
+        context.plans.append({
+            "models": n_models, "model_epochs": n_models * epochs, "blocks": len(plan),
+            "flops": epochs * max(n_batches, 1) * sum(_step_flops(padded.sizes, len(members), rows_per_step)
+                                                      for members, padded in plan),
+        })
+        groups = [_Group(torch.tensor(members),
+                         [torch.zeros(len(members), o, i) for i, o in zip(padded.sizes[:-1], padded.sizes[1:],
+                                                                            strict=True)],
+                         [torch.zeros(len(members), o) for o in padded.sizes[1:]]) for members, padded in plan]
+        return TrainResult(architectures=architectures, outputs=outputs.zero_(), groups=groups,
+                           **{name: values.zero_() for name, values in records.items()})
+    tasks = [task(members) for members, _ in plan]
     hooks = blocks.Hooks(
         n_models * epochs,
         progress if progress is not None or context is None else context.progress,

@@ -155,3 +155,17 @@ def test_device_is_checked_before_running(monkeypatch: pytest.MonkeyPatch) -> No
     registry.check_device("cuda", "ann.regression")
     with pytest.raises(dudl.ParamError, match=r"cuda:7: this machine has 2 CUDA device\(s\), cuda:0 to cuda:1"):
         registry.check_device("cuda:7", "ann.regression")
+
+
+def test_json_into_a_pipe_closed_midway_is_one_line_exit_1(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dudl_script = str(Path(sys.executable).with_name("dudl"))
+    proc = subprocess.Popen([dudl_script, "run", "gd.1d", "--reps", "300", "--json", "--no-figures"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10) == b'{"id":"gd.'  # about 1 MB follows: far more than the pipe holds
+    proc.stdout.close()  # as `| head -c 10` does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=600) == 1
+    assert stderr.splitlines() == ["dudl: error: stdout was closed before all the output was written (broken pipe)"]

@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) --editable '.[dev,dask]'
+	$(PIP) --editable '.[dev,dask,serve]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -24,8 +24,8 @@ dev: $(VENV)/.installed-dev
 report: install
 	$(BIN)/dudl report --out report
 
-test: dev
-	$(BIN)/python -m pytest -n 2 -q
+test: dev  # the test suite and every notebook (nbmake runs each one; a failed assertion fails the target)
+	$(BIN)/python -m pytest -n 2 -q --nbmake tests notebooks
 
 bench: install
 	$(BIN)/python benchmarks/bench.py

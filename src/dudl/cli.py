@@ -292,6 +292,36 @@ def compare_command(
 
 
 @app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="address to listen on (another than 127.0.0.1 opens it to the network)")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help="open the playground in a web browser")] = False,
+    max_seconds: Annotated[float, typer.Option(
+        help="refuse a run estimated to compute longer, in seconds (the page says how to run it here)")] = 120.0,
+) -> None:
+    """Serve a playground page for every experiment (needs the extra: pip install 'dudl[serve]')."""
+    import socket
+
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as error:
+        raise ParamError(f"dudl serve needs the serve extra ({error.name} is missing): "
+                         "pip install 'dudl[serve]'") from None
+    budget.Limits.from_options(None, max_seconds)
+    if not 0 < port < 65536:
+        raise ParamError(f"--port must be from 1 to 65535, got {port}")
+    try:
+        with socket.create_server((host, port)):  # fail here, in one line, rather than in the server's log
+            pass
+    except OSError as error:
+        raise ParamError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+    from dudl.serve import serve
+
+    serve(host, port, open_browser=open_browser, max_seconds=max_seconds)
+
+
 def check_writable(folder: Path) -> None:
     """Fail early, before computing anything, if ``folder`` cannot be created or written. Creates nothing: the
     nearest existing folder on its path must accept a new folder."""

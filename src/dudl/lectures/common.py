@@ -1,8 +1,8 @@
 """Helpers shared by the experiment files: parameter checks, summaries over repetitions and figure
 scaffolding.
 
-Figures are plain ``matplotlib.figure.Figure`` objects (no pyplot state), so they render headless, save
-to PNG and display in Jupyter.
+Figures are :class:`dudl.display.DisplayFigure` objects, matplotlib Figures without pyplot state: they render
+headless, save to PNG and show themselves in Jupyter.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 4.5) -> tuple[Figure, Any]:
     """A new Figure with a grid of axes (``axes`` is one Axes when 1x1, else an array)."""
-    from matplotlib.figure import Figure
+    from dudl.display import DisplayFigure
 
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    fig = DisplayFigure(figsize=(width * ncols, height * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True)
     return fig, axes
 

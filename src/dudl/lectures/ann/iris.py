@@ -140,10 +140,10 @@ def training_figure(losses: Any, accuracy_by_epoch: Any) -> Figure:
 def pairplot_figure() -> Figure:
     """A scatter matrix of the 4 features coloured by species, histograms on the diagonal (seaborn's
     ``pairplot`` look, drawn with matplotlib: seaborn is not a dependency)."""
-    from matplotlib.figure import Figure
+    from dudl.display import DisplayFigure
 
     features, labels = datasets.iris()
-    fig = Figure(figsize=(10, 9))  # a fixed layout: constrained layout on 16 axes costs a second
+    fig = DisplayFigure(figsize=(10, 9))  # a fixed layout: constrained layout on 16 axes costs a second
     axes = fig.subplots(4, 4)
     fig.subplots_adjust(left=0.08, right=0.86, bottom=0.07, top=0.97, wspace=0.3, hspace=0.3)
     for row, name_y in enumerate(datasets.IRIS_FEATURES):

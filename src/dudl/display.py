@@ -21,7 +21,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -32,8 +32,7 @@ from dudl.params import ParamError
 if TYPE_CHECKING:
     from dudl.result import Result
 
-FULL_RUN = 20  # a run of more value rows than this is shortened (unless full=True)
-KEEP_ROWS = 3  # rows kept at each end of a shortened run
+LONG_VALUE = 12  # a value printed over more lines than this is shortened (unless full=True)
 
 
 class DisplayFigure(Figure):
@@ -143,55 +142,109 @@ def summary_rows(result: Result) -> list[SummaryRow]:
 
 
 # -- printed lines ---------------------------------------------------------------------------------
-_BARE_VALUE = re.compile(r"^\s*(tensor\(.*\)|array\(.*\)|\[[-+0-9.eE,\s\[\]]*\]|[-+0-9.eE]+%?|"
-                         r"\[?\s*tensor\(.*)\s*$")
+_BARE_VALUE = re.compile(r"(tensor|array)\(.*\)|\[[-+0-9.eE,\s\[\]]*\]|[-+]?[0-9.]+(e[-+]?[0-9]+)?%?|"
+                         r"[-+]?(nan|inf)|\[(tensor\([^()]*\),?\s*)+\]", re.S)
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?|\bnan\b|\binf\b")
 
 
-def is_bare_value(line: str) -> bool:
-    """Whether a printed line is a value without words (``[1.404]``, ``tensor(0.5750)``, ``0.25``)."""
-    return bool(_BARE_VALUE.match(line)) and bool(line.strip())
+_MATRIX_PRINTS = {"numpy": ("nv", "nv.T", "nv.T.T", "nM", "nM.T", "nM.T.T"),
+                  "torch": ("tv", "tv.T", "tv.T.T", "tM", "tM.T", "tM.T.T")}
+
+
+def _random_seed_labels(result: Result) -> tuple[str, ...]:
+    seeded = ("np.random.seed: first draw", "np.random.seed: second draw, not a repeat") \
+        if result.params.get("seed_global") else ()
+    return ("an unseeded draw: new numbers every run", *seeded, "generator R1: repeats the seeded numbers",
+            "generator R2: its own numbers", "R1 again", "R2 again", "the global numpy generator again",
+            "PyTorch unseeded", "PyTorch after torch.manual_seed", "numpy again: seeding PyTorch leaves it alone")
+
+
+def _success(result: Result) -> str:
+    return f"share of learning rates whose accuracy is above {result.params['success_threshold']:g}%"
+
+
+# experiment id -> what each bare value it prints is, in the order printed (a function of the Result where the
+# printed values depend on the parameters). Experiments whose bare values follow a line naming them have none.
+LABELS: dict[str, tuple[str, ...] | Callable[[Result], tuple[str, ...]]] = {
+    "math.transpose": tuple(f"{name} ({library})" for library, names in _MATRIX_PRINTS.items() for name in names),
+    "math.dot-product": ("np.dot(v1, v2)", "np.sum(v1*v2)", "torch.dot(tv1, tv2)", "torch.sum(tv1*tv2)"),
+    "math.softmax": ("softmax of z by hand", "its sum: 1", "random integers z", "nn.Softmax of z (PyTorch)"),
+    "math.entropy": ("binary cross-entropy by PyTorch: the same as by hand",),
+    "math.argmin": ("the matrix M", "min of M", "min of each column (axis=0)", "min of each row (axis=1)",
+                    "the matrix M", "argmin of M: a flat index", "argmin of each column: the row of its min",
+                    "argmin of each row: the column of its min", "the matrix M (PyTorch)", "torch.min(M)",
+                    "min of each column: .values", "their rows: .indices"),
+    "math.mean-variance": ("np.mean(x)", "sum(x)/n: the same", "np.var(x): divides by n (ddof=0)",
+                           "the formula: divides by n-1", "np.var(x, ddof=1): divides by n-1", "the formula again",
+                           "large sample: np.var, ddof=0", "large sample: ddof=1, almost the same"),
+    "math.sampling": ("the population mean", "the mean of one small sample: it can miss"),
+    "math.random-seed": _random_seed_labels,
+    "math.t-test": ("t: the t statistic", "p: the p-value"),
+    "gd.1d": ("the start", "where gradient descent ended: the local minimum"),
+    "gd.2d": ("the derivative along x at (1, 1)", "where gradient descent ended", "the start"),
+    "gd.start-value": ("where gradient descent ended",),
+    "ann.regression": ("the final loss (mean squared error)",),
+    "ann.iris": ("the true species (0, 1, 2) of the 150 flowers", "the predicted species",
+                 "softmax outputs summed for each flower: 1"),
+    "ann.qwerties-3class": ("softmax outputs summed for each point: 1",),
+    "ann.learning-rates": lambda result: (_success(result),),
+    "ann.multilayer": lambda result: ("accuracy (%) at each learning rate", _success(result)),
+    "ann.seq2class": lambda result: (_success(result),),
+    "overfit.sklearn": ("the fake data", "the training rows (a random 80%)", "the test rows"),
+    "overfit.dataloader": ("the fake data", "the batch size a DataLoader takes by default"),
+}
+
+
+def labels(result: Result) -> tuple[str, ...]:
+    """What each bare value that ``result`` prints is (:data:`LABELS`), in order; empty where none is needed."""
+    known = LABELS.get(result.id, ())
+    return known(result) if callable(known) else known
+
+
+def is_bare_value(text: str) -> bool:
+    """Whether printed text is a value without words (``[1.404]``, ``tensor(0.5750)``, ``0.25``, a numpy matrix
+    over several lines): no label says what it is."""
+    text = " ".join(text.split())
+    return bool(_BARE_VALUE.fullmatch(text)) and any(c.isdigit() for c in text.replace("tensor", ""))
+
+
+def printed_values(lines: list[str]) -> list[tuple[int, int]]:
+    """The printed ``lines`` grouped into values: (start, end) line ranges, where a value spans the lines from
+    one that opens a bracket until the one that closes it (a matrix or a long tensor), else one line."""
+    groups, start, depth = [], 0, 0
+    for number, line in enumerate(lines):
+        depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+        if depth <= 0:
+            groups.append((start, number + 1))
+            start, depth = number + 1, 0
+    if start < len(lines):
+        groups.append((start, len(lines)))
+    return groups
 
 
 def printed_pairs(result: Result, *, full: bool = False) -> tuple[list[str], list[str]]:
     """(our printed lines, the course's printed lines).
 
-    Our lines: the lecture's :meth:`~dudl.Result.printed`, where a bare value gets a short label after it
-    (from the lecture's ``LABELS``, in the order the bare values appear; the course's text is kept) and, unless
-    ``full``, a run of more than ``FULL_RUN`` value rows is shortened to its ends and a count.
+    Our lines are the lecture's :meth:`~dudl.Result.printed`, with two changes for a reader. A bare value (a
+    value without words, as the course printed it) gets a short label after it, ``  # what it is``, from
+    :data:`LABELS` in the order the bare values appear. Unless ``full``, a value printed over more than
+    ``LONG_VALUE`` lines (150 per-sample sums) keeps its first and last lines and says how many numbers it holds.
     """
-    module = _module(result.id)
-    labels = iter(getattr(module, "LABELS", ()))
-    ours = []
-    for line in result.printed():
-        if is_bare_value(line):
-            label = next(labels, None)
-            ours.append(f"{line}   <- {label}" if label else line)
-        else:
-            ours.append(line)
-    course = module.COURSE_OUTPUT.strip("\n").splitlines()
-    return (ours if full else shorten_runs(ours)), course
-
-
-def shorten_runs(lines: list[str], longest: int = FULL_RUN, keep: int = KEEP_ROWS) -> list[str]:
-    """``lines`` with every run of more than ``longest`` bare-value rows cut to its first and last ``keep``
-    rows and a line that counts the rows left out."""
-    shortened: list[str] = []
-    start = 0
-    while start < len(lines):
-        end = start
-        while end < len(lines) and is_bare_value(lines[end]):
-            end += 1
-        if end - start > longest:
-            left_out = end - start - 2 * keep
-            shortened += lines[start:start + keep]
-            shortened.append(f"... ({left_out} more rows, {end - start} in all; --full or full=True shows them)")
-            shortened += lines[end - keep:end]
-        else:
-            shortened += lines[start:end]
-        if end < len(lines):
-            shortened.append(lines[end])
-        start = end + 1
-    return shortened
+    lines = result.printed()
+    names = iter(labels(result))
+    ours: list[str] = []
+    for start, end in printed_values(lines):
+        value = lines[start:end]
+        if not is_bare_value("\n".join(value)):
+            ours += value
+            continue
+        label = next(names, "")
+        if not full and len(value) > LONG_VALUE:
+            numbers = sum(len(_NUMBER.findall(line.replace("tensor", ""))) for line in value)
+            value = [*value[:2], f"        ... ({numbers} numbers in all; --full or full=True prints them)", value[-1]]
+        ours += [*value[:-1], f"{value[-1]}  # {label}" if label else value[-1]]
+    course = _module(result.id).COURSE_OUTPUT.strip("\n").splitlines()
+    return ours, course
 
 
 # -- figures ---------------------------------------------------------------------------------------
@@ -259,8 +312,9 @@ STYLE = """<style>
 
 
 def result_html(result: Result, *, figures: bool = True) -> str:
-    """A self-contained HTML fragment: id and course lecture, the changed parameters, our printed lines next to
-    the course's, the metrics summary and (``figures``) every figure inline with its caption."""
+    """A self-contained HTML fragment: id and course lecture, the changed parameters, what to look for (the
+    lecture's ``LOOK_FOR``) and its ``NOTES``, our printed lines next to the course's, the metrics summary and
+    (``figures``) every figure inline with its caption, in one column."""
     from dudl import registry
 
     esc = html.escape
@@ -273,11 +327,12 @@ def result_html(result: Result, *, figures: bool = True) -> str:
     rows = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in summary_rows(result))
     header = "".join(f"<th>{esc(cell)}</th>" for cell in SUMMARY_HEADER)
     metrics = f'<table class="dudl-metrics"><tr>{header}</tr>{rows}</table>' if rows else ""
-    notes = getattr(module, "NOTES", "")
+    notes, look_for = getattr(module, "NOTES", ""), getattr(module, "LOOK_FOR", "")
     body = [
         f'<div class="dudl-head"><b>{esc(result.id)}</b>: {esc(item.purpose)}. <span class="dudl-muted">'
         f"Reproduces {esc(item.lecture)}; computed in {result.elapsed_s:.3g} s.</span></div>",
         f"<p>Parameters: {params}</p>",
+        f"<p><b>What to look for.</b> {esc(look_for)}</p>" if look_for else "",
         f'<p class="dudl-note">{esc(notes)}</p>' if notes else "",
         '<div class="dudl-side">'
         f"<div><b>dudl printed</b><pre>{esc(chr(10).join(ours)) or '(nothing)'}</pre></div>"

@@ -133,7 +133,9 @@ def summary_rows(result: Result) -> list[SummaryRow]:
         if numbers.size == 1:
             text = f"{numbers.item():.6g}"
         elif finite.size:
-            text = f"{finite.mean():.4g} [{finite.min():.4g}, {finite.max():.4g}]"
+            with np.errstate(over="ignore"):  # the sum of values near the float limit may overflow: then "inf"
+                mean = float(finite.mean(dtype=np.longdouble))  # x86's 80 bits: the mean of values up to 1e308
+            text = f"{mean:.4g} [{finite.min():.4g}, {finite.max():.4g}]"
         else:
             text = "all non-finite"
         nonfinite = int(numbers.size - finite.size)
@@ -287,10 +289,8 @@ def show(figures: Mapping[str, Figure]) -> None:
     import matplotlib.pyplot as plt
 
     for name, figure in figures.items():
-        window = plt.figure(num=name, figsize=figure.get_size_inches(), dpi=figure.dpi)
-        manager = window.canvas.manager
-        figure.set_canvas(manager.canvas)  # the window now draws our figure instead of its own empty one
-        manager.canvas.figure = figure
+        plt.figure(figure)  # pyplot takes over a figure made without it (matplotlib >= 3.10)
+        figure.canvas.manager.set_window_title(name)
     plt.show()
 
 

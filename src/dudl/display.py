@@ -289,8 +289,10 @@ def show(figures: Mapping[str, Figure]) -> None:
     import matplotlib.pyplot as plt
 
     for name, figure in figures.items():
-        plt.figure(figure)  # pyplot takes over a figure made without it (matplotlib >= 3.10)
-        figure.canvas.manager.set_window_title(name)
+        window = plt.figure(num=name, figsize=figure.get_size_inches(), dpi=figure.dpi)
+        manager = window.canvas.manager
+        figure.set_canvas(manager.canvas)  # the window now draws our figure instead of its own empty one
+        manager.canvas.figure = figure
     plt.show()
 
 

@@ -37,6 +37,7 @@ for confirmation on a terminal: this limit is for the runs nobody meant to start
 # Cost model (measured on a laptop-class CPU core, rounded up)
 _SECONDS_PER_MODEL = 2e-4  # one trained model's key, torch generator and initial weights
 _SECONDS_PER_LOOP_STEP = 2e-5  # one step of a Python loop over numpy arrays (a descent update)
+_SECONDS_PER_GENERATOR = 2e-4  # a repetition's seeded numpy generator (SeedSequence, default_rng) and its draw
 _SECONDS_PER_ELEMENT = 2e-9  # one elementwise numpy operation on one float64
 _SECONDS_PER_RESULT_NUMBER = 3e-6  # one number of the Result: to a Python float, to JSON text, drawn
 _BYTES_PER_RESULT_NUMBER = 64  # its float64, its Python float (tolist) and its JSON text, at once
@@ -134,6 +135,11 @@ def loop(steps: float) -> Estimate:
     return Estimate(0.0, steps * _SECONDS_PER_LOOP_STEP)
 
 
+def generators(count: float) -> Estimate:
+    """``count`` seeded generators, e.g. one per repetition for its data or its random start."""
+    return Estimate(0.0, count * _SECONDS_PER_GENERATOR)
+
+
 def descent(batch: float, epochs: float, point: int = 1) -> Estimate:
     """:func:`dudl.core.descent.descend` of ``batch`` descents of ``point``-coordinate points: a loop of
     ``epochs`` steps over the batch; trajectory, gradients and rates recorded, then copied once."""
@@ -184,20 +190,76 @@ def _math_derivatives(p: Any) -> Estimate:
     return arrays(p.n_points, operations=6 * 50, copies=12) + result(7 * p.n_points)
 
 
+def _count(value: Any) -> int:
+    """How many numbers a list (or nested list) parameter holds."""
+    return sum(_count(v) for v in value) if isinstance(value, tuple) else 1
+
+
+def _math_lists(*names: str) -> Callable[[Any], Estimate]:
+    """The math lectures that show small lists: numpy and PyTorch copies of the list parameters ``names``."""
+    def size(p: Any) -> Estimate:
+        numbers = sum(_count(getattr(p, name)) for name in names)
+        return arrays(numbers, operations=20, copies=6) + loop(numbers / 100) + result(4 * numbers + 20)
+    return size
+
+
+def _math_derivatives2(p: Any) -> Estimate:
+    return loop(100) + result(sum(len(getattr(p, name)) for name in ("f", "g", "inner", "outer")))
+
+
+def _math_matrix_multiplication(p: Any) -> Estimate:
+    shapes = (p.shape_a, p.shape_b, p.shape_c, p.shape_c1)
+    side = max(max(shape) for shape in shapes)
+    per_rep = 2 * sum(rows * cols for rows, cols in shapes) + 8 * side**2  # matrices, copies, products
+    return (arrays(p.reps * per_rep, copies=2) + arrays(p.reps * 8 * side**3, copies=0)  # the 8 products' work
+            + generators(p.reps) + result(p.reps * per_rep))
+
+
+def _math_softmax(p: Any) -> Estimate:
+    numbers = p.reps * p.n_random
+    return arrays(numbers, 30, 8) + generators(2 * p.reps) + result(5 * numbers + len(p.z) + 2 * p.reps)
+
+
+def _math_log(p: Any) -> Estimate:
+    numbers = p.n_points + p.n_points_inverse
+    return arrays(numbers, 30, 6) + result(3 * numbers)
+
+
+def _math_mean_variance(p: Any) -> Estimate:
+    numbers = p.reps * p.n_large
+    return arrays(numbers, 10, 3) + arrays(len(p.x), 10, 3) + generators(p.reps) + result(3 * p.reps + 10)
+
+
+def _math_sampling(p: Any) -> Estimate:
+    numbers = p.reps * p.sample_size
+    return (arrays(numbers, 10, 3) + arrays(len(p.x) + p.demo_sample_size, 10, 3) + generators(p.reps)
+            + result(p.reps + p.demo_sample_size + p.bins + 10))
+
+
+def _math_random_seed(p: Any) -> Estimate:
+    numbers = (2 * p.reps + 12) * p.n_numbers
+    return arrays(numbers, 10, 2) + generators(2 * p.reps) + result(numbers)
+
+
+def _math_t_test(p: Any) -> Estimate:
+    numbers = 2 * p.reps * (p.n1 + p.n2)  # both groups and their jitters
+    return arrays(numbers, 20, 2) + generators(p.reps) + result(numbers + 3 * p.reps)
+
+
 def _gd_1d(p: Any) -> Estimate:
-    return (arrays(p.n_grid, 20, 4) + descent(p.reps, p.epochs) + loop(p.reps)
+    return (arrays(p.n_grid, 20, 4) + descent(p.reps, p.epochs) + generators(p.reps)
             + result(p.reps * (2 * p.epochs + 4) + 2 * p.n_grid))
 
 
 def _gd_2d(p: Any) -> Estimate:
     # the landscape figure evaluates peaks on an n_grid x n_grid grid and draws it
-    return (arrays(p.n_grid**2, 200, 8) + descent(p.reps, p.epochs, point=2) + loop(p.reps)
+    return (arrays(p.n_grid**2, 200, 8) + descent(p.reps, p.epochs, point=2) + generators(p.reps)
             + result(p.reps * (4 * p.epochs + 6)))
 
 
 def _gd_dynamic_lr(p: Any) -> Estimate:
     batch = p.reps * len(p.schedules)
-    return (arrays(p.n_grid, 20, 4) + descent(batch, p.epochs) + loop(p.reps)
+    return (arrays(p.n_grid, 20, 4) + descent(batch, p.epochs) + generators(p.reps)
             + result(batch * (3 * p.epochs + 2) + 2 * p.n_grid))
 
 
@@ -206,7 +268,7 @@ def _gd_parametric(p: Any) -> Estimate:
     batch = p.reps + len(p.start_values) + len(p.learning_rates)
     counts = len(p.learning_rates) * len(p.epoch_counts)
     return (arrays(p.n_grid, 20, 4) + descent(batch, epochs) + arrays(batch * (epochs + len(p.epoch_counts)), 2, 2)
-            + loop(p.reps) + result(p.reps * (p.epochs + 3) + counts + 2 * batch + 2 * p.n_grid))
+            + generators(p.reps) + result(p.reps * (p.epochs + 3) + counts + 2 * batch + 2 * p.n_grid))
 
 
 def _ann_regression(p: Any) -> Estimate:
@@ -300,7 +362,7 @@ def _ann_breadth_vs_depth(p: Any) -> Estimate:
 
 
 def _overfit_manual(p: Any) -> Estimate:
-    return (training([(_iris_net(p.n_hidden), p.reps)], p.epochs, IRIS_ROWS, records=2) + loop(p.reps)
+    return (training([(_iris_net(p.n_hidden), p.reps)], p.epochs, IRIS_ROWS, records=2) + generators(p.reps)
             + result(p.reps * (2 * p.epochs + IRIS_ROWS + 10)))
 
 
@@ -317,7 +379,7 @@ def _overfit_dataloader(p: Any) -> Estimate:
     batches = math.ceil(IRIS_ROWS * p.train_proportion / p.batch_size)
     return (training([(_iris_net(p.n_hidden), p.reps)], p.epochs, IRIS_ROWS, records=3, batches=batches,
                      rows_per_step=min(p.batch_size, IRIS_ROWS), data_per_model=True)
-            + loop(p.reps) + result(p.reps * (3 * p.epochs + 10) + 50))
+            + generators(p.reps) + result(p.reps * (3 * p.epochs + 10) + 50))
 
 
 def _overfit_train_dev_test(p: Any) -> Estimate:
@@ -331,12 +393,24 @@ def _overfit_regression(p: Any) -> Estimate:
 
 def _overfit_kfold(p: Any) -> Estimate:
     models = p.reps * p.k
-    return (training([(_iris_net(p.n_hidden), models)], p.epochs, IRIS_ROWS, records=3) + loop(p.reps)
+    return (training([(_iris_net(p.n_hidden), models)], p.epochs, IRIS_ROWS, records=3) + generators(p.reps)
             + result(models * (3 * p.epochs + 4)))
 
 
 ESTIMATES: dict[str, Callable[[Any], Estimate]] = {
     "math.derivatives": _math_derivatives,
+    "math.transpose": _math_lists("vector", "matrix"),
+    "math.dot-product": _math_lists("v1", "v2"),
+    "math.matrix-multiplication": _math_matrix_multiplication,
+    "math.softmax": _math_softmax,
+    "math.log": _math_log,
+    "math.entropy": _math_lists("probabilities", "p", "q"),
+    "math.argmin": _math_lists("vector", "matrix"),
+    "math.mean-variance": _math_mean_variance,
+    "math.sampling": _math_sampling,
+    "math.random-seed": _math_random_seed,
+    "math.t-test": _math_t_test,
+    "math.derivatives2": _math_derivatives2,
     "gd.1d": _gd_1d,
     "gd.2d": _gd_2d,
     "gd.start-value": _gd_1d,  # the same sizes: a grid, one descent per repetition

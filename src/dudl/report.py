@@ -1,11 +1,12 @@
-"""The HTML report: every experiment run once, with its parameters, metrics, figures and printed lines
-next to what the course printed. Formatting only: everything shown comes from the Results.
+"""The HTML report: every experiment, run with enough repetitions to see the spread, in course order. Formatting
+only: each section is what the lecture says to look for and the Result's own HTML (:func:`dudl.display.result_html`:
+our printed lines next to the course's, the metrics, every figure with its caption).
 
-Layout: ``OUT/index.html`` (one section per experiment) and ``OUT/<id>/`` (result.json and PNG figures,
-written by :meth:`dudl.result.Result.save`). Into an existing report folder, each experiment's folder is
-replaced atomically, the folder of an experiment that now fails is removed (its section shows the error)
-and so are result folders that the report no longer writes; the index is written atomically at the end.
-Files and folders get the user's umask modes, so the report can be published as it is.
+Layout: ``OUT/index.html``, one self-contained page (figures inline), and ``OUT/<id>/result.json`` (written by
+:meth:`dudl.result.Result.save`), so that every run can be reloaded. Into an existing report folder, each
+experiment's folder is replaced atomically, the folder of an experiment that now fails is removed (its section
+shows the error) and so are result folders that the report no longer writes; the index is written atomically at
+the end. Files and folders get the user's umask modes, so the report can be published as it is.
 """
 
 from __future__ import annotations
@@ -17,30 +18,27 @@ from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dudl import __version__, registry, saving
+from dudl import __version__, display, registry, saving
 from dudl.budget import Limits
 from dudl.result import Result
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
 h1 { border-bottom: 2px solid #444; } h2 { border-bottom: 1px solid #bbb; margin-top: 2.5em; }
-table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0; }
-td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
-pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; margin: 0; }
-.side { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
-.figs img { max-width: 48%; border: 1px solid #ddd; margin: 0.3em; }
-.note { background: #fff8e0; border-left: 4px solid #e0b000; padding: 0.5em 1em; }
+.look-for { background: #eef6ff; border-left: 4px solid #3a7bd5; padding: 0.5em 1em; }
 .error { background: #fde8e8; border-left: 4px solid #c00; padding: 0.5em 1em; }
+.error pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .muted { color: #777; }
+.dudl-result img { box-sizing: border-box; }
 """
 
 
 def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", limits: Limits | None = None) -> list[str]:
-    """Run every registered experiment, save its result and figures under ``out`` and write ``index.html``.
+    """Run every registered experiment, save its result under ``out`` and write ``index.html``.
 
-    ``reps`` overrides the repetitions of every experiment that has them; ``limits`` is each run's budget
-    (:class:`dudl.budget.Limits`). Returns the ids that failed
-    (their sections show the error; the others are complete).
+    Each random experiment runs with its lecture's ``REPORT_REPS`` repetitions, or ``reps`` for all of them when
+    given; ``limits`` is each run's budget (:class:`dudl.budget.Limits`). Returns the ids that failed (their
+    sections show the error; the others are complete).
     """
     out.mkdir(parents=True, exist_ok=True)
     sections, failures = [], []
@@ -53,8 +51,8 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", lim
             try:
                 result = registry.run(item.id, report_overrides(item, reps),
                                       device=device if item.uses_torch else "cpu", limits=limits)
-                folder = result.save(out)
-                sections.append(_section(item, result, sorted(p.name for p in folder.glob("*.png"))))
+                result.save(out, figures=False)
+                sections.append(_section(item, result))
             except Exception:  # noqa: BLE001 - a failing experiment is shown in the report, not fatal to it
                 failures.append(item.id)
                 sections.append(_error_section(item, traceback.format_exc()))
@@ -65,8 +63,12 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", lim
 
 
 def report_overrides(item: registry.Entry, reps: int | None) -> dict[str, int]:
-    """The parameters the report sets for ``item``: ``reps`` (if given) where the experiment has it."""
-    return {"reps": reps} if reps is not None and _has_param(item, "reps") else {}
+    """The parameters the report sets for ``item``: ``reps`` (if given, else the lecture's ``REPORT_REPS``)
+    where the experiment has repetitions."""
+    if not _has_param(item, "reps"):
+        return {}
+    chosen = reps if reps is not None else getattr(item.load(), "REPORT_REPS", None)
+    return {"reps": chosen} if chosen is not None else {}
 
 
 def _remove_stale_results(out: Path, written: set[str]) -> None:
@@ -84,40 +86,20 @@ def _anchor(experiment_id: str) -> str:
     return experiment_id.replace(".", "-")
 
 
-def _section(item: registry.Entry, result: Result, figure_files: list[str]) -> str:
-    module = item.load()
+def _section(item: registry.Entry, result: Result) -> str:
     esc = html.escape
-    params = "".join(f"<tr><td>{esc(k)}</td><td>{esc(_short(v))}</td></tr>" for k, v in result.params.items())
-    metrics = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>"
-                      for row in result.summary_rows())
-    figures = "".join(f'<a href="{esc(item.id)}/{esc(name)}"><img src="{esc(item.id)}/{esc(name)}" '
-                      f'alt="{esc(name)}" title="{esc(name)}"></a>' for name in figure_files)
-    notes = getattr(module, "NOTES", "")
-    return f"""
-<h2 id="{_anchor(item.id)}">{esc(item.id)}</h2>
-<p>{esc(item.purpose)}. <span class="muted">Reproduces {esc(item.lecture)};
-computed in {result.elapsed_s:.3f} s; <a href="{esc(item.id)}/result.json">result.json</a></span></p>
-{f'<p class="note">{esc(notes)}</p>' if notes else ''}
-<div class="side">
-<div><h3>Course printed</h3><pre>{esc(module.COURSE_OUTPUT.strip()) or '(nothing)'}</pre></div>
-<div><h3>dudl printed</h3><pre>{esc(chr(10).join(result.printed()))}</pre></div>
-</div>
-<div class="figs">{figures}</div>
-<details><summary>Parameters</summary><table>{params}</table></details>
-<details><summary>Metrics</summary><table><tr><th>metric</th><th>shape</th><th>value / mean [min, max]</th>
-<th>non-finite</th></tr>{metrics}</table></details>
-"""
+    look_for = getattr(item.load(), "LOOK_FOR", "")
+    return (f'<section id="{_anchor(item.id)}"><h2>{esc(item.id)}</h2>'
+            + (f'<p class="look-for"><b>What to look for.</b> {esc(look_for)}</p>' if look_for else "")
+            + display.result_html(result)
+            + f'<p class="muted"><a href="{esc(item.id)}/result.json">result.json</a> '
+            f"(reload it with <code>dudl.Result.load</code>)</p></section>\n")
 
 
 def _error_section(item: registry.Entry, trace: str) -> str:
     esc = html.escape
-    return (f'<h2 id="{_anchor(item.id)}">{esc(item.id)}</h2><div class="error"><p>This experiment failed.</p>'
-            f"<pre>{esc(trace)}</pre></div>")
-
-
-def _short(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return (f'<section id="{_anchor(item.id)}"><h2>{esc(item.id)}</h2><div class="error">'
+            f"<p>This experiment failed.</p><pre>{esc(trace)}</pre></div></section>\n")
 
 
 def _page(sections: list[str], failures: list[str]) -> str:
@@ -125,12 +107,15 @@ def _page(sections: list[str], failures: list[str]) -> str:
                   f'<span class="muted">{html.escape(e.purpose)}</span></li>' for e in registry.CATALOG)
     failed = (f'<p class="error">Failed: {html.escape(", ".join(failures))}</p>' if failures else "")
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>dudl report</title><style>{_STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>dudl report</title><style>{_STYLE}</style></head>
 <body>
 <h1>dudl report</h1>
 <p>Every experiment of the first four sections of "A Deep Understanding of Deep Learning", run by dudl
-{html.escape(__version__)}. Next to each run: what the course printed (one unseeded sample of its
-distribution) and what dudl printed (seeded; repetition 0 and the spread over repetitions).</p>
+{html.escape(__version__)}, in the course's order. Each section says what to look for, then shows what dudl
+printed next to what the course printed (the course's random numbers come from one unseeded run), the main
+numbers and every figure. Random experiments are repeated (the parameters line says how often), so their
+figures show the spread over repetitions; a figure that draws one repetition says so in its title.</p>
 {failed}
 <ol>{toc}</ol>
 {''.join(sections)}

@@ -46,6 +46,19 @@ NOTES = ("relu_after_input=false drops the ReLU after the input layer, as in the
          "applies it). The original notebook's bug `self.nLayers = nUnits` is fixed, as in the published run.")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Iris accuracy for networks of 1 to 5 hidden layers and 4 to 100 units per layer. Deeper is not automatically"
+    " better: with the same training time, deep narrow networks often do worse, and the number of parameters says"
+    " little about accuracy."
+)
+CAPTIONS = {
+    "accuracy_by_units": "accuracy against units per layer, one line per number of layers",
+    "accuracy_vs_params": "accuracy against the number of parameters: no clear trend",
+}
+REPORT_REPS = 1
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     n_layers: tuple[int, ...] = param((1, 2, 3, 4, 5), "hidden layers (sweep axis 1)", ge=0)

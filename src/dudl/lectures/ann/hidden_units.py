@@ -33,6 +33,19 @@ NOTES = ("The course plots ax.plot(accuracies), so its x-axis is the index (n - 
          "number of hidden units n. The lecture calls B5's two hidden layers of n units \"one hidden layer\".")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Iris accuracy as the hidden layers grow from 1 to 128 units. Too few units are not enough to tell the "
+    "species apart; beyond a few dozen the accuracy levels off."
+)
+CAPTIONS = {
+    "accuracy_by_hidden_units": (
+        "accuracy against the number of hidden units: low for narrow nets, high and flat for wide ones"
+    ),
+}
+REPORT_REPS = 3
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     n_hidden: tuple[int, ...] = sweep("arange(1,129)", "widths (course exercise 3: arange(1,129,14))", ge=1)

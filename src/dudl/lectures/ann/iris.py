@@ -15,7 +15,7 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.lectures.common import Spread, figure, plot_spread, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -40,6 +40,20 @@ Final accuracy: 98%
 
 NOTES = ("plot_logits=true draws the raw outputs (logits) under the label 'Probability', as the published run "
          "did; they do not lie in [0, 1] or sum to 1, unlike the softmax the original notebook plotted.")
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "A network with three outputs classifies the three iris species. Look at the accuracy climbing during "
+    "training and at the softmax outputs: three probabilities per flower that always add up to 1."
+)
+CAPTIONS = {
+    "pairplot": "the iris data, feature against feature: setosa is easy, the other two overlap",
+    "training": "loss and accuracy over the epochs",
+    "outputs": "each flower's three probabilities: the right species should get the highest",
+    "accuracy_spread": "each repetition's accuracy: high in all of them",
+}
+REPORT_REPS = 10
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,7 @@ def outputs_figure(outputs: Any, legend: tuple[str, ...], markers: tuple[str, ..
     return fig
 
 
+@with_repetitions(single=("outputs",), spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)")})
 def figures(result: Result) -> dict[str, Figure]:
     """``pairplot``, ``training`` and ``outputs`` (softmax, or logits with ``plot_logits``)."""
     metrics = result.metrics

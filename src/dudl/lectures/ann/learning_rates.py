@@ -35,6 +35,20 @@ NOTES = ("new_data_each_rep = true draws new qwerties for every repetition of th
          "share of all meta-experiment models at chance level (50%).")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The same model trained with 40 learning rates, and the whole sweep repeated (the meta-experiment). Each "
+    "model either learns or stays at chance; larger learning rates succeed more often, but never always."
+)
+CAPTIONS = {
+    "demo_losses": "one model's loss over the epochs",
+    "sweep": "accuracy against learning rate, one repetition: models either learn (near 100%) or sit at 50%",
+    "meta_accuracy": "accuracy against learning rate over all repetitions: the mean with a band for the spread",
+    "meta_accuracy_map": "every repetition's accuracy at every learning rate: bright is learned, dark is chance",
+}
+REPORT_REPS = 20
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     centers: tuple[tuple[float, float], ...] = param(((1, 1), (5, 1)), "class centres A, B ([x, y] each)")

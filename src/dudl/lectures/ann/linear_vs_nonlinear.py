@@ -35,6 +35,21 @@ NOTES = ("paired = false gives the linear variant its own initial weights (its c
          "keys, so it reproduces ann.multilayer exactly either way.")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The multilayer network with and without its hidden ReLUs. Without them, the three layers collapse into one "
+    "linear layer, and on a linearly separable problem that is all it needs: look at the linear model succeeding "
+    "at least as often."
+)
+CAPTIONS = {
+    "sweep": "accuracy against learning rate for both models",
+    "losses": "the demo models' losses over the epochs",
+    "decision_boundaries": "the boundary each model drew between the groups",
+    "decision_surface": "the class each model gives each part of the plane",
+}
+REPORT_REPS = 3
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     models: tuple[Variant, ...] = param(("nonlinear", "linear"), "model variants (an axis)")

@@ -13,7 +13,7 @@ import numpy as np
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.common import summary_line
+from dudl.lectures.common import summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -26,6 +26,19 @@ COURSE_OUTPUT = """\
 Final accuracy: 99%
 [the accByLR list: 50 accuracy tensors, one per learning rate]
 tensor(0.7600)"""
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "A deeper network (2-16-1-1) on two separable groups. It learns at most learning rates, but some runs still "
+    "fail; look at the sweep and at the success fraction."
+)
+CAPTIONS = {
+    "data": "the two groups of points",
+    "demo_losses": "the demo model's loss over the epochs",
+    "sweep": "accuracy and loss against learning rate",
+}
+REPORT_REPS = 5
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
+@with_repetitions(single=("data",))
 def figures(result: Result) -> dict[str, Figure]:
     """``data`` (rep 0), ``demo_losses`` and ``sweep`` (accuracy: mean over reps, reps faint; rep 0's losses)."""
     metrics = result.metrics

@@ -60,6 +60,13 @@ NOTES = ("The notebook's stray line `widenet.` (a syntax error) is left out, as 
          "The summary table is torchsummary's summary(widenet, (1,2)), built with forward hooks.")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Two networks with the same 7 nodes: a wide one with 27 parameters and a deep one with 21. The number of "
+    "parameters depends on how the nodes are connected, not just on how many there are."
+)
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     wide_layers: tuple[int, ...] = param((2, 4, 3), "layer sizes of the wide net: Linear(2,4), Linear(4,3)", ge=1)

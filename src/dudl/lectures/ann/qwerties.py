@@ -13,7 +13,7 @@ import numpy as np
 
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import summary_line
+from dudl.lectures.common import Spread, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -39,6 +39,21 @@ Final accuracy: 84.5%"""
 
 NOTES = ("With reps > 1 the summary's 'failed' fraction counts runs at chance level (50%): the single "
          "hidden ReLU unit died and the model gives every sample the same class.")
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "A network classifies two clouds of points ('qwerties'). A run that learns reaches about 90% accuracy, but "
+    "about half of the runs fail completely and stay at chance (50%): look at the failure rate over repetitions."
+)
+CAPTIONS = {
+    "data": "the two groups of points the model must separate",
+    "losses": "the loss falling over the epochs",
+    "predictions": "each point's prediction: the misclassified ones stand out",
+    "decision_surface": "the class the model gives each part of the plane",
+    "accuracy_spread": "each repetition's accuracy: near 90% or stuck at chance; the title gives the failure rate",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,10 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
+@with_repetitions(
+    single=("data", "losses", "predictions", "decision_surface"),
+    spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)", chance=50)},
+)
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses``, ``predictions`` (repetition 0) and ``decision_surface``."""
     metrics = result.metrics

@@ -16,7 +16,7 @@ import torch
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
 from dudl.lectures.ann.iris import class_accuracy, outputs_figure, training_figure
-from dudl.lectures.common import summary_line
+from dudl.lectures.common import Spread, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -34,6 +34,21 @@ Final accuracy: 93.3333%
 NOTES = ("double_softmax=true is the course's code: the model ends in Softmax(dim=1) and CrossEntropyLoss "
          "applies log-softmax again, so the loss cannot go below -log(e/(e+2)) ~ 0.551 and its gradients are "
          "squashed; double_softmax=false outputs logits (the usual way), and probabilities = softmax(logits).")
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Three groups of qwerties and a 2-4-3 network with softmax outputs. Look at the accuracy over training and at"
+    " the course's double softmax, which keeps the loss from going below about 0.55."
+)
+CAPTIONS = {
+    "data": "the three groups of points",
+    "training": "loss and accuracy over the epochs",
+    "outputs": "each point's three probabilities",
+    "decision_surface": "the class the model gives each part of the plane",
+    "accuracy_spread": "each repetition's accuracy over the three groups",
+}
+REPORT_REPS = 3
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,10 @@ def printed(result: Result) -> list[str]:
     return lines
 
 
+@with_repetitions(
+    single=("data", "training", "outputs", "decision_surface"),
+    spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)")},
+)
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``training``, ``outputs`` (softmax per stimulus) and ``decision_surface`` (repetition 0)."""
     params, metrics = result.params, result.metrics

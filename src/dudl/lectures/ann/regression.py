@@ -15,7 +15,7 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann.common import losses_figure, predictions_panel
-from dudl.lectures.common import figure, summary_line
+from dudl.lectures.common import Spread, figure, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -31,6 +31,21 @@ Sequential(
   (2): Linear(in_features=1, out_features=1, bias=True)
 )
 0.1991717666387558"""
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The smallest neural network (one input, one ReLU unit, one output) learns to predict y from x. Look at the "
+    "loss falling and the predictions lining up with the data; over repetitions, some models get stuck with a "
+    "dead ReLU and predict a constant."
+)
+CAPTIONS = {
+    "data": "the noisy data: y grows with x",
+    "losses": "the loss falls as the model learns",
+    "predictions": "the model's predictions follow the data's trend",
+    "final_loss_spread": "each repetition's final loss: most learn, a few stay high (dead ReLU)",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     return {"x": xs, "y": ys, **fitted}
 
 
+@with_repetitions(single=("data", "predictions"), spreads={"final_loss_spread": Spread("final_loss", "final loss")})
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses`` and ``predictions`` (repetition 0; losses: mean over reps, reps faint)."""
     metrics = result.metrics

@@ -36,6 +36,22 @@ NOTES = ("Quirk: the course stores losses[-1], the loss of the last epoch's forw
 EXAMPLE_INDEX = 1  # stream-2 index of the example_data figure's dataset (the demo is index 0)
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The same regression model on data of different slopes. The loss grows with the slope while the correlation "
+    "between prediction and data gets stronger: a loss alone does not tell how well a model does. Near slope 0 "
+    "there is nothing to learn and the correlation drops."
+)
+CAPTIONS = {
+    "demo": "one model on one data set: the loss curve and the predictions",
+    "slope_sweep": (
+        "loss and correlation against the true slope: the mean over repetitions with a band for their spread"
+    ),
+    "example_data": "example data for the steepest slope",
+}
+REPORT_REPS = 20
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     slopes: tuple[float, ...] = sweep("linspace(-2,2,21)", "true slopes m (sweep axis)")

@@ -38,6 +38,19 @@ NOTES = ("paired = true gives both definitions the same initial weights and data
          "The Sequential definition uses ann.multilayer's keys, so it reproduces ann.multilayer (n_hidden 16).")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The multilayer model rewritten as a class and trained over the learning-rate sweep: it gives exactly the "
+    "same numbers as the nn.Sequential version."
+)
+CAPTIONS = {
+    "data": "the two groups of points",
+    "demo_losses": "the demo model's loss over the epochs",
+    "sweep": "accuracy and loss against learning rate, for both definitions",
+}
+REPORT_REPS = 3
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     definitions: tuple[Definition, ...] = param(DEFINITIONS, "model definitions (an axis); the "

@@ -17,7 +17,7 @@ import torch
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
 from dudl.lectures.ann.qwerties import misclassified_rows
-from dudl.lectures.common import check_distinct, figure, plot_spread, summary_line
+from dudl.lectures.common import Spread, check_distinct, figure, plot_spread, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -41,6 +41,20 @@ Final accuracy: 50%"""
 NOTES = ("paired = false gives the class definition its own initial weights (its cell key gets the definition "
          "index appended); the data stay the repetition's. The sequential definition is ann.qwerties' model "
          "with ann.qwerties' keys, so it reproduces ann.qwerties exactly.")
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The same model written as nn.Sequential and as an nn.Module class. With the same starting weights they give "
+    "exactly the same losses: the two ways of writing it are the same model."
+)
+CAPTIONS = {
+    "data": "the two groups of points",
+    "losses": "both definitions' losses: the curves lie on top of each other",
+    "predictions": "the predictions of the model",
+    "accuracy_spread": "each repetition's accuracy for both definitions: the same dots, side by side",
+}
+REPORT_REPS = 10
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,10 @@ def shown_definition(definitions: Any) -> int:
     return definitions.index("class") if "class" in definitions else 0
 
 
+@with_repetitions(
+    single=("data", "predictions"),
+    spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)", groups="definitions")},
+)
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses`` (one line per definition; mean over reps, reps faint) and ``predictions``."""
     metrics, params = result.metrics, result.params

@@ -16,7 +16,7 @@ import numpy as np
 
 from dudl.core.descent import SCHEDULES, Schedule, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC
-from dudl.lectures.common import check_distinct, check_finite, check_grid, figure
+from dudl.lectures.common import Spread, check_distinct, check_finite, check_grid, figure, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -31,6 +31,18 @@ NOTES = ("Course quirk: the fixed run starts at one random point and the gradien
          "at a second one (the time run reuses initval); same_start=true gives all three the same start.")
 
 LEGEND = {"fixed": "Fixed l.r.", "gradient": "Grad-based l.r.", "time": "Time-based l.r."}
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Three ways of choosing the step size: fixed, scaled by the gradient, and shrinking over time. Look at how "
+    "quickly each one settles near the minimum at 0.5."
+)
+CAPTIONS = {
+    "schedules": "each schedule's x, derivative and learning rate over the iterations",
+    "final_spread": "how far each schedule ended from the minimum, over the repetitions",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,10 @@ def run(params: Params) -> dict[str, Any]:
     }
 
 
+@with_repetitions(
+    single=("schedules",),
+    spreads={"final_spread": Spread("final_minimum", "final x", groups="schedules", reference=0.5)},
+)
 def figures(result: Result) -> dict[str, Figure]:
     m = result.metrics
     fig, axes = figure(ncols=3, width=6, height=5)

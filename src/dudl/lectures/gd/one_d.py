@@ -19,7 +19,7 @@ import numpy as np
 
 from dudl.core.descent import Descent, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC, Curve
-from dudl.lectures.common import check_finite, check_grid, figure, summary_line
+from dudl.lectures.common import Spread, check_finite, check_grid, figure, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -33,6 +33,20 @@ COURSE_OUTPUT = """\
 [1.006]
 array([0.50103977])
 """
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Gradient descent repeatedly steps downhill, against the derivative, and ends near the minimum of 3x² - 3x + "
+    "4 at x = 0.5. Look at the steps shrinking as the slope flattens, and at every random start ending near 0.5."
+)
+CAPTIONS = {
+    "function": "the function and its derivative: the minimum is where the derivative crosses zero",
+    "result": "where gradient descent stopped (the dots): at the bottom of the curve, where the slope is 0",
+    "trajectory": "x moves quickly at first and slowly near the minimum, as the derivative shrinks towards 0",
+    "final_spread": "where each repetition's descent ended: all of them near the true minimum",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,10 @@ def trajectory_figure(trajectory: np.ndarray, gradients: np.ndarray, final: floa
     return fig
 
 
+@with_repetitions(
+    single=("result", "trajectory"),
+    spreads={"final_spread": Spread("final_minimum", "final x", reference=0.5)},
+)
 def figures(result: Result) -> dict[str, Figure]:
     p, m = result.params, result.metrics
     grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])

@@ -19,7 +19,7 @@ import numpy as np
 
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import DAMPED_SINE
-from dudl.lectures.common import check_finite, check_grid, figure
+from dudl.lectures.common import Spread, check_finite, check_grid, figure, with_repetitions
 from dudl.lectures.gd.one_d import function_figure, outcome_lines, result_figure
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
@@ -36,6 +36,26 @@ NOTES = ("Course quirk: the published run drew the heat map with imshow(finalres
          "Course exercise: sweep_start=1.6.")
 
 DEFAULT_SWEEP_START = 0.0
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Parametric experiments vary one thing at a time: the start, the learning rate, and the learning rate "
+    "together with the number of epochs. Look at the jumps between minima as the start moves, and at tiny "
+    "learning rates that never get anywhere in the time they have."
+)
+CAPTIONS = {
+    "function": "the function: several valleys, the deepest near x = -1.4",
+    "single_run": "one run's path from its start to where it stopped",
+    "start_values": (
+        "the final x for each start: flat stretches are basins of one minimum, jumps are hills between them"
+    ),
+    "learning_rates": "the final x for each learning rate: too small a rate has not arrived after 1000 epochs",
+    "lr_epochs_heatmap": "final x over learning rate and epochs: small rates need many more epochs",
+    "lr_epochs_lines": "the same, one line per number of epochs",
+    "final_spread": "where the single run ended, over the repetitions: the start decides the minimum",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,10 @@ def run(params: Params) -> dict[str, Any]:
     }
 
 
+@with_repetitions(
+    single=("single_run",),
+    spreads={"final_spread": Spread("final_minimum", "final x of the single run")},
+)
 def figures(result: Result) -> dict[str, Figure]:
     p, m = result.params, result.metrics
     grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])

@@ -15,7 +15,7 @@ import numpy as np
 
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import BUMPY
-from dudl.lectures.common import check_finite, check_grid
+from dudl.lectures.common import Spread, check_finite, check_grid, with_repetitions
 from dudl.lectures.gd.one_d import descent_metrics, function_figure, outcome_lines, print_final, result_figure
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
@@ -30,6 +30,19 @@ array([-1.42506741])
 """
 
 NOTES = "start=0 is step 2 of the challenge: f'(0) = 0 exactly, so gradient descent never moves from there."
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "On a bumpy function, where gradient descent ends depends on where it starts. A start where the slope is "
+    "exactly 0 never moves at all."
+)
+CAPTIONS = {
+    "function": "a bumpy function with several local minima",
+    "result": "where the descent stopped: the nearest minimum downhill of the start",
+    "final_spread": "where each repetition ended: the answer depends on the start",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ def run(params: Params) -> dict[str, Any]:
     return descent_metrics(BUMPY, starts, descent)
 
 
+@with_repetitions(single=("result",), spreads={"final_spread": Spread("final_minimum", "final x")})
 def figures(result: Result) -> dict[str, Figure]:
     p = result.params
     grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])

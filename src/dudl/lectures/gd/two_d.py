@@ -15,7 +15,7 @@ import sympy
 
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import peaks, peaks_gradient, peaks_landscape, peaks_partials
-from dudl.lectures.common import check_finite, check_grid, figure
+from dudl.lectures.common import Spread, check_finite, check_grid, figure, with_repetitions
 from dudl.lectures.gd.one_d import outcome_lines
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
@@ -34,6 +34,20 @@ COURSE_OUTPUT = """\
 
 NOTES = ("ascent=true is the code challenge: climb to a local maximum, either by adding the gradient "
          "(ascent_method=add_gradient) or by descending on -peaks (negate_function); both give the same path.")
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The same downhill walk on a 2-D landscape with several valleys and peaks. Look at the path bending as it "
+    "follows the slope, and at different starts ending in different valleys: descent finds a local minimum, not "
+    "necessarily the lowest one."
+)
+CAPTIONS = {
+    "landscape": "the peaks function: bright peaks and dark valleys",
+    "trajectory": "the path of gradient descent from its start down into a valley (repetition 0)",
+    "final_spread": "where each repetition ended: different starts end in different valleys",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,10 @@ def run(params: Params) -> dict[str, Any]:
     }
 
 
+@with_repetitions(
+    single=("trajectory",),
+    spreads={"final_spread": Spread("final_value", "peaks(x, y) where the descent stopped")},
+)
 def figures(result: Result) -> dict[str, Figure]:
     p, m = result.params, result.metrics
     grid = np.linspace(p["grid_min"], p["grid_max"], p["n_grid"])

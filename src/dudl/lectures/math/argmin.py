@@ -61,6 +61,13 @@ NOTES = ("The notebook's last cell shows min2.count, the built-in count method o
          "anything), as a repr with a memory address; dudl leaves it out.")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "min and max give the smallest and largest value; argmin and argmax give where they are. In a matrix, axis=0 "
+    "works down each column and axis=1 along each row."
+)
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     vector: Vector = param((1, 40, 2, -3), "the vector (1-D, at least one number)")

@@ -27,6 +27,22 @@ COURSE_OUTPUT = """\
 """
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "sympy differentiates a formula for you: the derivative of 2x² is 4x, the slope of the curve at every x. Look"
+    " at the activation functions: ReLU's slope jumps from 0 to 1 at zero, while the sigmoid's slope is a smooth "
+    "bump that is largest (1/4) at zero and almost 0 far from it."
+)
+CAPTIONS = {
+    "function": "the function: a parabola, lowest at x = 0",
+    "derivative": "the function and its slope: the slope is negative left of the minimum, zero at it, positive right",
+    "activations": (
+        "ReLU is 0 for negative inputs and the input itself for positive ones; the sigmoid squashes into (0, 1)"
+    ),
+    "activation_derivatives": "ReLU's slope is a step from 0 to 1; the sigmoid's slope is a bump, largest at 0",
+}
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     expression: str = param("2*x**2", "the function of x to differentiate (sympy syntax)")

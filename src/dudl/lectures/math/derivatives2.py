@@ -54,6 +54,13 @@ U = sympy.Symbol("u")  # the variable of the outer function
 PROBES = (sympy.Rational(1, 3), sympy.Rational(7, 5))  # rational points where a difference is evaluated exactly
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The product rule (f·g)' = f'·g + f·g' and the chain rule for a function inside another, checked with sympy. "
+    "Look at the 'wrong way', multiplying the two derivatives: it gives a different formula."
+)
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     f: str = param("2*x**2", "first factor of the product (a sympy expression in x)")

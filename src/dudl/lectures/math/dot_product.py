@@ -31,6 +31,13 @@ tensor(-2)
 RESULTS = ("numpy_dot", "numpy_sum_of_products", "torch_dot", "torch_sum_of_products")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The dot product multiplies two vectors element by element and adds up the products: one number. Four ways of"
+    " computing it (numpy, a sum of products, PyTorch, a PyTorch sum) all give the same answer."
+)
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     v1: Vector = param((1, 2, 3, 4), "first vector (1-D numbers)")

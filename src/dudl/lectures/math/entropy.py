@@ -43,6 +43,14 @@ NOTES = ('bce_call: the course calls binary_cross_entropy(p, q) with Python list
 SUM_TOLERANCE = 1e-9
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Entropy measures how uncertain an outcome is; cross-entropy measures how far a model's probabilities q are "
+    "from the true p. Look at the wrong one-term entropy next to the correct two-term one, and at PyTorch's "
+    "binary cross-entropy matching the formula."
+)
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     p_event: float = param(0.25, "probability of one event, for the incomplete one-term formula (in (0, 1))",

@@ -31,6 +31,17 @@ FONT_SIZE = 15
 GRID_POINTS = {"ge": 2, "le": 10**6}
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The logarithm stretches the small numbers between 0 and 1 far apart (down to -9 for 0.0001) and squeezes the"
+    " larger ones. log and exp undo each other, which the second figure shows as straight lines."
+)
+CAPTIONS = {
+    "log": "the log curve: it plunges towards minus infinity as x approaches 0",
+    "inverses": "log(exp(x)) and exp(log(x)) give back x: all three lines lie on top of each other",
+}
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     x_min: float = param(0.0001, "left end of both grids (log(0) is -inf, hence the small positive start)", gt=0)

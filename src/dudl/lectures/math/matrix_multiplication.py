@@ -41,6 +41,15 @@ TORCH_PRODUCTS = ("A@B", "A@B.T", "A@C1", "A@C2")
 SIZE = {"ge": 1, "le": 1000}  # each matrix side: at most a million entries per matrix
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Two matrices can be multiplied only when the inner sizes match (columns of the first = rows of the second); "
+    "the product has the outer sizes. Look at which products fail, and at the tiny difference when a float32 "
+    "tensor meets a float64 array."
+)
+REPORT_REPS = 20
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     shape_a: tuple[int, int] = param((3, 4), "size of A (numpy and PyTorch parts)", **SIZE)

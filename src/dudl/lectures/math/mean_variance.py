@@ -41,6 +41,14 @@ MAX_INT = 10**15  # |bounds| of the large sample's integers
 MAX_ABS = 1e100  # |numbers| of x: their sums and squares stay finite
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The mean is the average; the variance is the average squared distance from it. numpy's var divides by n "
+    "unless you ask for ddof=1 (divide by n - 1); for a large sample the two hardly differ."
+)
+REPORT_REPS = 20
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     x: Vector = param((1, 2, 4, 6, 5, 4, 0), "the numbers (at least 2)", ge=-MAX_ABS, le=MAX_ABS)

@@ -42,6 +42,15 @@ NOTES = ("The published run never executed the np.random.seed(17) cell, so its f
 NUMPY_SEED_LIMIT = 2**32
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Random numbers change every time unless you set a seed; after the same seed, the same numbers come back. "
+    "Look at the seeded draws repeating exactly, in numpy's global generator, in a local generator and in "
+    "PyTorch."
+)
+REPORT_REPS = 20
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     numpy_seed: int = param(17, "seed of the global generator (np.random.seed) and of the first local generator; "

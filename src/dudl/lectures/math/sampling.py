@@ -35,6 +35,18 @@ MAX_SIZE = 100_000  # population size, sample sizes
 MAX_ABS = 1e100  # |numbers| of the population: their sums and squares stay finite
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "One small sample's mean can be far from the population's mean, but the means of many samples pile up around "
+    "it. Look at the histogram: centred on the population mean, with a spread (the standard error) that shrinks "
+    "as samples grow."
+)
+CAPTIONS = {
+    "sample_means": "the means of many samples pile up around the population mean (the vertical line)",
+}
+REPORT_REPS = 10000
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     x: Vector = param((1, 2, 4, 6, 5, 4, 0, -4, 5, -2, 6, 10, -9, 1, 3, -6), "the population", ge=-MAX_ABS, le=MAX_ABS)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from dudl.core import seeding
-from dudl.lectures.common import figure
+from dudl.lectures.common import figure, with_repetitions
 from dudl.lectures.math.common import Vector, check_list, lines, widen
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
@@ -44,6 +44,19 @@ NOTES = ("log_scale: the course's code puts the first figure's y axis on a log s
          "together.")
 
 INTEGER = {"ge": -10**9, "le": 10**9}
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Softmax turns any list of numbers into probabilities: all positive, in the same order as the inputs, and "
+    "adding up to 1. Look at how it exaggerates the largest input, and at PyTorch giving the same numbers as the "
+    "formula."
+)
+CAPTIONS = {
+    "random_softmax": "each random number against its softmax: larger inputs get exponentially more probability",
+    "methods": "the formula and nn.Softmax give the same values: the points lie on the diagonal",
+}
+REPORT_REPS = 20
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,7 @@ def run(params: Params) -> dict[str, Any]:
     }
 
 
+@with_repetitions(single=("random_softmax", "methods"))
 def figures(result: Result) -> dict[str, Figure]:
     p, m = result.params, result.metrics
     random_z, random_sigma = np.asarray(m["random_z"])[0], result.metric("random_sigma")[0]

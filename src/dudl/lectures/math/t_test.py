@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from dudl.core import seeding
-from dudl.lectures.common import figure
+from dudl.lectures.common import Spread, figure, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -34,6 +34,20 @@ noncentrality -4.14, and p < .05 in about 98% of runs.
 ALPHA = 0.05  # the significance level of the summary line ("p < .05")
 MAX_GROUP = 1_000_000  # samples per group
 MAX_ABS = 1e100  # |means| and sds: the data, their sums and squares stay finite
+
+
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "A t-test asks whether two groups' means differ by more than chance would explain. With means 1 apart and 30 "
+    "and 40 values, t is large and p tiny; look at the two groups' points and at how often a repetition finds the"
+    " difference."
+)
+CAPTIONS = {
+    "data": "the two groups' values: they overlap, but the second sits higher",
+    "t_test": "the two groups side by side with t and p: a large t and a small p mean a clear difference",
+    "t_spread": "t over the repetitions: far from 0 in almost every one",
+}
+REPORT_REPS = 200
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ def groups(ax: Axes, x1: np.ndarray, x2: np.ndarray, data1: np.ndarray, data2: n
     ax.set_xticks([0, 1], labels=["Group 1", "Group 2"])
 
 
+@with_repetitions(single=("data", "t_test"), spreads={"t_spread": Spread("t", "t value")})
 def figures(result: Result) -> dict[str, Figure]:
     """``data``: the groups at x = 0 and 1; ``t_test``: jittered, 10x4, font size 12, t and p in the title
     (repetition 0)."""

@@ -71,6 +71,13 @@ NOTES = ("vector: the course's double brackets make [[1,2,3,4]] a 1×4 matrix, w
 NAMES = ("nv", "nM", "tv", "tM")
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Transposing turns rows into columns: a 1×4 row becomes a 4×1 column and a 2×4 matrix becomes 4×2. "
+    "Transposing twice gives back what you started with, and numpy and PyTorch agree."
+)
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     vector: Vector | Matrix = param(((1, 2, 3, 4),), "the vector; the course's double brackets make it 1×4 "

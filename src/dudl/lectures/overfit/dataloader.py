@@ -44,6 +44,18 @@ NOTES = (
 N_TOY_ROWS = 10
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "A DataLoader feeds the training data in mini-batches, shuffled every epoch. Look at the training and test "
+    "accuracy rising together over the epochs."
+)
+CAPTIONS = {
+    "accuracy": "training and test accuracy over the epochs",
+    "test_accuracy_spread": "each repetition's final test accuracy",
+}
+REPORT_REPS = 5
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     """overfit.dataloader parameters (course defaults)."""
@@ -136,6 +148,10 @@ def printed(result: Any) -> list[str]:
     return lines
 
 
+@common.with_repetitions(
+    single=("accuracy",),
+    spreads={"test_accuracy_spread": common.Spread("test_accuracy", "test accuracy (%)")},
+)
 def figures(result: Any) -> dict[str, Any]:
     """``accuracy``: train (mean batch accuracy) and test accuracy per epoch of repetition 0."""
     train = result.metric("train_accuracy_by_epoch")[0]

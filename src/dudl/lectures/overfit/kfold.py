@@ -32,6 +32,19 @@ NOTES = (
 )
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "K-fold cross-validation trains K models, each tested on a different fifth of the data. Look at how much the "
+    "test accuracy varies from fold to fold: one split alone can be lucky or unlucky."
+)
+CAPTIONS = {
+    "fold_accuracy": "training and test accuracy of each fold, with their mean",
+    "test_accuracy_by_epoch": "each fold's test accuracy over the epochs",
+    "mean_accuracy_spread": "each repetition's cross-validated accuracy: it still varies with the shuffle",
+}
+REPORT_REPS = 5
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     """overfit.kfold parameters."""
@@ -104,6 +117,10 @@ def printed(result: Any) -> list[str]:
     return lines
 
 
+@common.with_repetitions(
+    single=("fold_accuracy", "test_accuracy_by_epoch"),
+    spreads={"mean_accuracy_spread": common.Spread("mean_test_accuracy", "mean test accuracy over the folds (%)")},
+)
 def figures(result: Any) -> dict[str, Any]:
     """``fold_accuracy`` (bars per fold, the mean and the fold range) and ``test_accuracy_by_epoch``; rep 0."""
     metrics = result.metrics

@@ -47,6 +47,18 @@ NOTES = (
 )
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Splitting the data by hand into training and test sets. The split must be random: iris is sorted by species,"
+    " so taking the first 80% leaves only one species to test on."
+)
+CAPTIONS = {
+    "training": "loss and training accuracy over the epochs",
+    "test_accuracy_spread": "each random split's test accuracy: it depends on which flowers are tested",
+}
+REPORT_REPS = 10
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     """overfit.manual parameters (course defaults)."""
@@ -152,6 +164,10 @@ def printed(result: Any) -> list[str]:
     return lines
 
 
+@common.with_repetitions(
+    single=("training",),
+    spreads={"test_accuracy_spread": common.Spread("test_accuracy", "test accuracy (%)")},
+)
 def figures(result: Any) -> dict[str, Any]:
     """``training``: loss and train accuracy per epoch of repetition 0, the final test accuracy as a marker."""
     losses = result.metric("losses")[0]

@@ -31,6 +31,20 @@ NOTES = (
 )
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "The regression model trained on 80% of the points and tested on the other 20%. Look at the test loss staying"
+    " close to the training loss: this small model does not overfit."
+)
+CAPTIONS = {
+    "data": "the data: training points and test points",
+    "predictions": "the model's predictions on the training and the test points",
+    "losses": "training and test loss over the epochs",
+    "test_loss_spread": "each repetition's test loss: it varies with the split and the data",
+}
+REPORT_REPS = 20
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     """overfit.regression parameters (course defaults)."""
@@ -94,6 +108,10 @@ def printed(result: Any) -> list[str]:
     return lines
 
 
+@common.with_repetitions(
+    single=("data", "predictions", "losses"),
+    spreads={"test_loss_spread": common.Spread("test_loss", "test loss")},
+)
 def figures(result: Any) -> dict[str, Any]:
     """``data``, ``predictions`` (all data, train and test predictions) and ``losses`` of repetition 0."""
     metrics = result.metrics

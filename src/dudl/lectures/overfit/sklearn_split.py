@@ -42,6 +42,18 @@ NOTES = (
 TOY_INDEX = 1  # stream 2 index of the toy-data split (index 0 is the iris demo model)
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "scikit-learn's train_test_split does the random split. Look at the test accuracy following the training "
+    "accuracy, and at how the accuracy depends on how much data goes to training."
+)
+CAPTIONS = {
+    "demo_accuracy": "training and test accuracy over the epochs",
+    "accuracy_heatmaps": "accuracy over epochs and training proportion, training and test side by side",
+}
+REPORT_REPS = 5
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     """overfit.sklearn parameters (course defaults)."""

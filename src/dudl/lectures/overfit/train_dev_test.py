@@ -42,6 +42,14 @@ SET_NAMES = ("Training", "Devset", "Test")
 N_ROWS = 10  # the toy data (B3)
 
 
+# What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
+LOOK_FOR = (
+    "Three partitions: train to learn, a devset to tune, a test set touched only at the end. Look at the sizes of"
+    " the three parts, with scikit-learn and with numpy."
+)
+REPORT_REPS = 20
+
+
 @dataclass(frozen=True)
 class Params(BaseParams):
     """overfit.train-dev-test parameters (course defaults)."""

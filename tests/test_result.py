@@ -126,7 +126,8 @@ def without(data: dict, key: str, inner: str | None = None) -> str:
 
 BAD_FILES = [
     ("empty", lambda d: "", "the file is empty"),
-    ("truncated", lambda d: json.dumps(d)[:300], "not valid JSON (Expecting"),
+    ("truncated", lambda d: json.dumps(d)[:300], "the JSON ends early at line 1 (a truncated file?)"),
+    ("truncated at a line end", lambda d: json.dumps(d, indent=1)[:300] + "\n", "the JSON ends early at line"),
     ("corrupt", lambda d: json.dumps(d).replace(":", ";", 3), "not valid JSON"),
     ("not utf-8", lambda d: json.dumps(d).encode("utf-16"), "not UTF-8 text (byte 0 is 0xff)"),
     ("latin-1 string", lambda d: json.dumps({**d, "dudl_version": "0.1é"}, ensure_ascii=False).encode("latin-1"),

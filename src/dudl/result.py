@@ -284,6 +284,8 @@ def _parse(raw: bytes) -> Any:
     try:
         return json.loads(text, parse_constant=reject)
     except json.JSONDecodeError as error:
+        if error.pos >= len(text.rstrip()):
+            raise ResultError(f"the JSON ends early at line {error.lineno} (a truncated file?)") from None
         raise ResultError(f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
 
 

@@ -59,7 +59,8 @@ def test_a_signal_while_computing_exits_128_plus_n_with_one_line_and_no_files(
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == status, stderr
-    assert stderr.splitlines() == [f"dudl: interrupted by {signal.Signals(signum).name}"]
+    (line,) = stderr.splitlines()  # one line, which may go on to say what was kept
+    assert line.startswith(f"dudl: interrupted by {signal.Signals(signum).name}")
     assert stdout == "" and entries(tmp_path) == []  # no --out folder, no staging folder
 
 
@@ -97,12 +98,14 @@ def test_signals_while_saving_leave_the_old_result_or_the_new_one_whole_and_no_s
     capsys.readouterr()
     for signum, status in ((signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)):
         assert run_saving_then_signal(monkeypatch, "staging", signum, seed=2) == status
-        assert capsys.readouterr().err.splitlines() == [f"dudl: interrupted by {signal.Signals(signum).name}"]
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(f"dudl: interrupted by {signal.Signals(signum).name}")
         assert entries(tmp_path / "out") == ["gd.1d"] and saved.read_text() == old
         assert len(entries(tmp_path / "out" / "gd.1d")) == 2  # the first run and latest: no staging folder
     # a signal between the renames is held until the new result is in place, and latest points at it
     assert run_saving_then_signal(monkeypatch, "renames", signal.SIGTERM, seed=3) == 143
-    assert capsys.readouterr().err.splitlines() == ["dudl: interrupted by SIGTERM"]
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("dudl: interrupted by SIGTERM")
     assert entries(tmp_path / "out") == ["gd.1d"] and len(entries(tmp_path / "out" / "gd.1d")) == 3
     assert entries(saved.parent) == ["result.json"]
     assert json.loads(old)["params"]["seed"] == 1 and Result.load(tmp_path / "out" / "gd.1d").params["seed"] == 3

@@ -144,20 +144,22 @@ def spread_figure(result: Any, spec: Spread) -> Figure:
     return fig
 
 
-def mark_repetition(fig: Figure, reps: int) -> None:
-    """Say in the titles of ``fig`` (a figure that draws repetition 0 only) that it is "repetition 0 of N"."""
-    titled = [ax for ax in fig.axes if ax.get_title()] or fig.axes[:1]
+def mark_repetition(fig: Figure, reps: int, panel: int | None = None) -> None:
+    """Say in the titles of ``fig`` (a figure that draws repetition 0 only; or only its axes number ``panel``)
+    that it is "repetition 0 of N"."""
+    titled = [fig.axes[panel]] if panel is not None else [ax for ax in fig.axes if ax.get_title()] or fig.axes[:1]
     for ax in titled:
         title = ax.get_title()
         note = f"repetition 0 of {reps}"
         ax.set_title(f"{title}\n({note})" if len(title) > 40 else f"{title} ({note})" if title else note)
 
 
-def with_repetitions(*, single: Sequence[str] = (),
+def with_repetitions(*, single: Sequence[str | tuple[str, int]] = (),
                      spreads: dict[str, Spread] | None = None) -> Callable[[Callable], Callable]:
     """Decorate a lecture's ``figures(result)``: for a result of more than one repetition, the figures named in
-    ``single`` (which draw repetition 0) say so in their titles (:func:`mark_repetition`), and a figure of the
-    spread (:func:`spread_figure`) is added for each of ``spreads`` (figure name -> :class:`Spread`)."""
+    ``single`` (which draw repetition 0; a pair (name, panel) for one panel of a figure) say so in their titles
+    (:func:`mark_repetition`), and a figure of the spread (:func:`spread_figure`) is added for each of
+    ``spreads`` (figure name -> :class:`Spread`)."""
 
     def decorate(draw: Callable[[Any], dict[str, Figure]]) -> Callable[[Any], dict[str, Figure]]:
         @functools.wraps(draw)
@@ -165,9 +167,10 @@ def with_repetitions(*, single: Sequence[str] = (),
             drawn = draw(result)
             reps = int(result.params.get("reps", 1))
             if reps > 1:
-                for name in single:
+                for entry in single:
+                    name, panel = entry if isinstance(entry, tuple) else (entry, None)
                     if name in drawn:
-                        mark_repetition(drawn[name], reps)
+                        mark_repetition(drawn[name], reps, panel)
                 for name, spec in (spreads or {}).items():
                     drawn[name] = spread_figure(result, spec)
             return drawn

@@ -267,7 +267,8 @@ def predictions_figure(data: np.ndarray, labels: np.ndarray, misclassified: Sequ
 
 def losses_figure(losses: Any, final_loss: float | None = None, title: str | None = None) -> Figure:
     """Loss per epoch as the course draws it (open circles): one run [epochs], or [reps, epochs] drawn as
-    the mean with every repetition faint behind it; ``final_loss`` adds a red dot at x = epochs."""
+    the mean with the spread of the repetitions as a band (:func:`plot_spread`); ``final_loss`` adds a red dot
+    at x = epochs."""
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
     epochs = np.arange(losses.shape[-1])
     fig, ax = figure()
@@ -297,7 +298,8 @@ def demo_losses_figure(demo_losses: Any) -> Figure:
 def accuracy_panel(ax: Axes, learning_rates: Any, accuracy_lines: Mapping[str | None, Any],
                    legend: bool | None = None) -> None:
     """Accuracy by learning rate ('s-', colours C0-C3): each entry of ``accuracy_lines`` (label -> [n_lr] or
-    [reps, n_lr]) drawn as the mean with the reps faint; a legend if ``legend`` (None: when several lines)."""
+    [reps, n_lr]) drawn as the mean with the spread of the reps as a band; a legend if ``legend`` (None: when
+    several lines)."""
     learning_rates = np.asarray(learning_rates, dtype=float)
     colours = ("C0", "C1", "C2", "C3")
     for index, (label, values) in enumerate(accuracy_lines.items()):

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.common import check_distinct, figure, summary_line
+from dudl.lectures.common import check_distinct, figure, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -121,6 +121,7 @@ def collapse_metrics(out: engine.TrainResult, model_data: torch.Tensor, first: i
     }
 
 
+@with_repetitions(single=("losses",))
 def figures(result: Result) -> dict[str, Figure]:
     """``sweep``, ``losses`` (a panel per variant), ``decision_boundaries`` and ``decision_surface``."""
     metrics, params = result.metrics, result.params

@@ -87,7 +87,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
-@with_repetitions(single=("data",))
+@with_repetitions(single=("data", ("sweep", 1)))
 def figures(result: Result) -> dict[str, Figure]:
     """``data`` (rep 0), ``demo_losses`` and ``sweep`` (accuracy: mean over reps, reps faint; rep 0's losses)."""
     metrics = result.metrics

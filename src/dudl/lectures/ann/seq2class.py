@@ -17,7 +17,7 @@ import numpy as np
 from dudl.core import engine, models
 from dudl.lectures.ann import common
 from dudl.lectures.ann.seq_vs_class import DEFINITIONS, Definition, shown_definition, variant_index
-from dudl.lectures.common import check_distinct, figure, summary_line
+from dudl.lectures.common import check_distinct, figure, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -122,6 +122,7 @@ def printed(result: Result) -> list[str]:
     return lines
 
 
+@with_repetitions(single=("data", ("sweep", 1)))
 def figures(result: Result) -> dict[str, Figure]:
     """``data`` (repetition 0), ``demo_losses`` (one line per definition) and ``sweep`` (accuracy per
     definition, mean over reps; the loss curves of repetition 0's class models, as the course shows)."""

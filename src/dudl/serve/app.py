@@ -280,7 +280,7 @@ def _page(title: str, body: str, script: bool = False) -> HTMLResponse:
     scripts = '<script src="/static/app.js" defer></script>' if script else ""
     return HTMLResponse(
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
         f'<link rel="stylesheet" href="/static/style.css">{scripts}</head><body>{body}</body></html>')
 
 

@@ -57,7 +57,7 @@ function buildForm() {
       el("div", { class: "error", id: "error-" + param.name, role: "alert" })));
   }
   const buttons = el("div", { class: "buttons" },
-    el("button", { type: "submit", id: "run" }, "Run"),
+    el("button", { type: "submit", id: "run", form: "params" }, "Run"),
     el("button", { type: "button", id: "cancel", hidden: "", onclick: cancel }, "Cancel"),
     el("button", { type: "button", id: "reset", onclick: reset }, "Reset to course defaults"),
     el("button", { type: "button", id: "pin", disabled: "", onclick: pin }, "Pin this run"));

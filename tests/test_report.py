@@ -86,3 +86,38 @@ def test_captions_name_the_figures_drawn(cheap_catalog: None) -> None:
         result = registry.run(item.id, {"reps": 3} if "reps" in registry.resolve(item.id, {}).to_dict() else {})
         captions = set(getattr(item.load(), "CAPTIONS", {}))
         assert set(result.figures()) <= captions, item.id
+
+
+def test_random_experiments_show_their_spread_and_mark_figures_of_one_repetition() -> None:
+    figures = registry.run("gd.1d", {"reps": 5}).figures()
+    assert "(5 repetitions)" in figures["final_spread"].axes[0].get_title()
+    assert all("repetition 0 of 5" in ax.get_title() for ax in figures["trajectory"].axes)
+    assert "repetition 0 of 5" in figures["result"].axes[0].get_title()
+    assert "repetition" not in figures["function"].axes[0].get_title()  # the function is no repetition's
+    single = registry.run("gd.1d", {}).figures()  # one repetition: nothing to mark, no spread to draw
+    assert "final_spread" not in single and "repetition" not in single["trajectory"].axes[0].get_title()
+
+
+def test_spread_figure_gives_the_failure_rate_at_chance() -> None:
+    from dudl.lectures.common import Spread, spread_figure
+    from dudl.result import Result
+
+    result = Result(id="ann.qwerties", params={"reps": 8}, elapsed_s=0.0, dudl_version="test",
+                    metrics={"accuracy": [50.0, 93.0, 50.0, 94.5, 90.0, 49.5, 95.0, float("nan")]})
+    ax = spread_figure(result, Spread("accuracy", "accuracy (%)", chance=50)).axes[0]
+    assert "failed (at chance, 50): 3 of 7 (43%)" in ax.get_title()  # a diverged (NaN) run is not counted
+    assert sorted(ax.lines[-2].get_ydata()) == [49.5, 50.0, 50.0, 90.0, 93.0, 94.5, 95.0]  # one dot per run
+
+
+def test_plot_spread_draws_the_mean_and_a_band_not_one_line_per_repetition() -> None:
+    import numpy as np
+
+    from dudl.lectures.common import figure, plot_spread
+
+    values = np.array([[50.0, 50.0, 100.0], [100.0, 50.0, 100.0], [100.0, 50.0, np.nan], [50.0, 50.0, 100.0]])
+    fig, ax = figure()
+    plot_spread(ax, np.arange(3), values)
+    assert len(ax.lines) == 1 and list(ax.lines[0].get_ydata()) == [75.0, 50.0, 100.0]
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == 50.0 and band[:, 1].max() == 100.0
+    assert "mean of 4 repetitions" in ax.texts[0].get_text()

@@ -224,3 +224,13 @@ def test_every_parameter_refuses_hostile_values_with_one_line(experiment_id: str
             if field.metadata.get("allow_inf") and value == math.inf:
                 continue
             one_line_error(registry.resolve, experiment_id, {field.name: value})
+
+
+def test_show_says_which_parameters_take_infinity(capsys: pytest.CaptureFixture) -> None:
+    from dudl.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["show", "gd.1d"])
+    rows = {line.split()[1]: line for line in capsys.readouterr().out.splitlines() if line.startswith("│ ")}
+    assert exit_info.value.code == 0
+    assert "Infinity allowed" in rows["grad_threshold"] and "Infinity" not in rows["learning_rate"]

@@ -152,7 +152,11 @@ def _linspace(inner: str, text: str) -> tuple[float, ...]:
     if len(numbers) != 3 or not numbers[2].is_integer() or not 1 <= numbers[2] <= MAX_SWEEP_LENGTH:
         raise ParamError(f"linspace takes (start, stop, n) with an integer n from 1 to {MAX_SWEEP_LENGTH}, "
                          f"got {_show(text)}")
-    return tuple(float(v) for v in np.linspace(numbers[0], numbers[1], int(numbers[2])))
+    with np.errstate(over="ignore", invalid="ignore"):  # a span beyond the float range: refused just below
+        values = np.linspace(numbers[0], numbers[1], int(numbers[2]))
+    if not np.isfinite(values).all():
+        raise ParamError(f"linspace's span from start to stop is beyond the float range, got {_show(text)}")
+    return tuple(float(v) for v in values)
 
 
 def _arange(inner: str, text: str) -> tuple[float, ...] | tuple[int, ...]:

@@ -169,3 +169,21 @@ def test_json_into_a_pipe_closed_midway_is_one_line_exit_1(tmp_path: Path) -> No
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=600) == 1
     assert stderr.splitlines() == ["dudl: error: stdout was closed before all the output was written (broken pipe)"]
+
+
+@pytest.mark.parametrize(("args", "status"), [
+    (["run", "gd.parametric", "--param", "learning_rates=linspace(-1e308,1e308,3)"], 2),
+    (["run", "gd.parametric", "--param", "sweep_start=1e308", "--param", "epochs=10"], 0),
+])
+def test_edge_values_print_no_numpy_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+                                             status: int) -> None:
+    import warnings
+
+    from dudl import cli
+
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(SystemExit) as exit_info:
+        warnings.simplefilter("always")
+        cli.main([*args, "--no-figures"])
+    assert exit_info.value.code == status
+    assert [f"{w.category.__name__}: {w.message}" for w in caught] == []

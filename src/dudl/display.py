@@ -207,7 +207,7 @@ def is_bare_value(text: str) -> bool:
     """Whether printed text is a value without words (``[1.404]``, ``tensor(0.5750)``, ``0.25``, a numpy matrix
     over several lines): no label says what it is."""
     text = " ".join(text.split())
-    return bool(_BARE_VALUE.fullmatch(text)) and any(c.isdigit() for c in text.replace("tensor", ""))
+    return bool(_BARE_VALUE.fullmatch(text)) and bool(re.search(r"\d|\bnan\b|\binf\b", text))
 
 
 def printed_values(lines: list[str]) -> list[tuple[int, int]]:
@@ -289,10 +289,8 @@ def show(figures: Mapping[str, Figure]) -> None:
     import matplotlib.pyplot as plt
 
     for name, figure in figures.items():
-        window = plt.figure(num=name, figsize=figure.get_size_inches(), dpi=figure.dpi)
-        manager = window.canvas.manager
-        figure.set_canvas(manager.canvas)  # the window now draws our figure instead of its own empty one
-        manager.canvas.figure = figure
+        plt.figure(figure)  # pyplot takes over a figure made without it (matplotlib >= 3.10)
+        figure.canvas.manager.set_window_title(name)
     plt.show()
 
 

@@ -60,7 +60,7 @@ def sweep(shorthand: str, doc: str, **bounds: Any) -> Any:
 
 def seed_param() -> Any:
     """The ``seed`` every stochastic experiment takes."""
-    return param(0, "seed of every random draw (SeedSequence([seed, stream, *index]))", ge=0)
+    return param(0, "seed of every random draw: the same seed gives the same result", ge=0)
 
 
 def reps_param(default: int = 1) -> Any:

@@ -61,7 +61,8 @@ def test_regression_shapes_and_course_print(regression_100: Result) -> None:
         ")",
     ]
     assert float(lines[5]) == m["final_loss"][0]
-    assert re.match(r"final_loss over 100 reps: mean .*, median .*, failed \d+%$", lines[6])
+    assert re.match(r"Final loss over 100 reps: mean .*, median .*, failed \d+% \(a dead ReLU unit: flat predictions\)$",
+                    lines[6])
 
 
 def test_regression_works_or_dies_flat(regression_100: Result) -> None:
@@ -214,7 +215,7 @@ def test_multilayer_shapes_and_printed() -> None:
     assert lines[0] == f"Final accuracy: {m['demo_accuracy']:g}%"
     assert lines[1].startswith("[tensor(") and lines[1].count("tensor(") == 10
     assert lines[2] == repr(torch.tensor(float(m["success_fraction"][0])))
-    assert lines[3].startswith("success_fraction over 2 reps")
+    assert lines[3].startswith("Success fraction over 2 reps") and lines[3].endswith("% of the models at chance")
 
 
 def test_linear_model_collapses_and_wins_on_linear_qwerties(linear_vs_nonlinear_small: Result) -> None:

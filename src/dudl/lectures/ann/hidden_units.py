@@ -30,7 +30,7 @@ COURSE_OUTPUT = IRIS_HEAD_OUTPUT + """\
 (then the labels tensor: 50 zeros, 50 ones, 50 twos)"""
 
 NOTES = ("The course plots ax.plot(accuracies), so its x-axis is the index (n - 1); dudl plots against the "
-         "number of hidden units n. The lecture calls B5's two hidden layers of n units \"one hidden layer\".")
+         "number of hidden units n. The lecture calls the two hidden layers of n units \"one hidden layer\".")
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.

@@ -130,7 +130,8 @@ def printed(result: Result) -> list[str]:
     lines.append(f"Final accuracy: {accuracy[0]:g}%")
     lines += common.tensor_lines(probabilities[0].sum(axis=1))
     if len(accuracy) > 1:
-        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3)))
+        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3))
+                     + " of the models at chance")
     return lines
 
 

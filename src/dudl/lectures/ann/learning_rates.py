@@ -58,7 +58,7 @@ class Params(BaseParams):
                                               gt=0, allow_inf=True)
     epochs: int = param(1000, "epochs of the demo and of the single sweep", ge=1)
     demo_learning_rate: float = param(0.01, "learning rate of the single demo run", gt=0, allow_inf=True)
-    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
+    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success",
                                      ge=0, le=100)
     meta_experiment: bool = param(True, "run the repeated sweep (the meta-experiment)")
     meta_epochs: int = param(500, "epochs in the meta-experiment (fewer, to reduce computation time)", ge=1)
@@ -161,5 +161,5 @@ def printed(result: Result) -> list[str]:
              common.tensor_text(metrics["sweep_success_fraction"])]
     if "success_fraction" in metrics and result.params["reps"] > 1:
         lines.append(summary_line("Meta-experiment success fraction", metrics["success_fraction"],
-                                  failed=common.chance_failed(metrics["accuracy"])))
+                                  failed=common.chance_failed(metrics["accuracy"])) + " of the models at chance")
     return lines

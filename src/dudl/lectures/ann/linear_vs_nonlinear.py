@@ -61,7 +61,7 @@ class Params(BaseParams):
                                               gt=0, allow_inf=True)
     epochs: int = param(1000, "epochs per model", ge=1)
     demo_learning_rate: float = param(0.01, "learning rate of the demo runs", gt=0, allow_inf=True)
-    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
+    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success",
                                      ge=0, le=100)
     paired: bool = param(True, "both variants use the same initial weights and data in each cell")
     seed: int = seed_param()
@@ -180,6 +180,7 @@ def printed(result: Result) -> list[str]:
         lines.append(f"linear demo collapsed to one layer: w = [{w1:.4g}, {w2:.4g}], b = {b:.4g}; max |model - "
                      f"one layer| over the sweep = {np.nanmax(metrics['collapse_max_abs_diff']):.2g}")
     if accuracy.shape[0] > 1:
-        lines += [summary_line(f"{name} success_fraction", success[:, v], failed=common.chance_failed(accuracy[:, v]))
+        lines += [summary_line(f"Success fraction ({name})", success[:, v],
+                               failed=common.chance_failed(accuracy[:, v])) + " of the models at chance"
                   for v, name in enumerate(names)]
     return lines

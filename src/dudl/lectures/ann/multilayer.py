@@ -51,7 +51,7 @@ class Params(BaseParams):
                                               gt=0, allow_inf=True)
     epochs: int = param(1000, "epochs of the demo and of each sweep model", ge=1)
     demo_learning_rate: float = param(0.01, "learning rate of the demo run", gt=0, allow_inf=True)
-    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success (B8)",
+    success_threshold: float = param(70.0, "accuracy (%) above which a model counts as a success",
                                      ge=0, le=100)
     seed: int = seed_param()
     reps: int = reps_param(1)
@@ -108,5 +108,5 @@ def printed(result: Result) -> list[str]:
     lines = [f"Final accuracy: {float(metrics['demo_accuracy']):g}%", common.accuracy_lines(accuracy[0]),
              common.tensor_text(success[0])]
     if accuracy.shape[0] > 1:
-        lines.append(summary_line("success_fraction", success, failed=common.chance_failed(accuracy)))
+        lines.append(summary_line("Success fraction", success, failed=common.chance_failed(accuracy)) + " of the models at chance")
     return lines

@@ -121,5 +121,6 @@ def printed(result: Result) -> list[str]:
     lines = [*common.data_type_lines(n_rows), *models.structure(models.qwerty_net()).splitlines(),
              f"Final accuracy: {accuracy[0]:g}%"]
     if accuracy.size > 1:
-        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy)))
+        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy))
+                     + " of the models at chance")
     return lines

@@ -101,7 +101,8 @@ def printed(result: Result) -> list[str]:
     lines = [str(torch.Size([n_rows, 2])), str(torch.Size([n_rows, 3])), f"Final accuracy: {accuracy[0]:g}%"]
     lines += str(row_sums).splitlines()
     if len(accuracy) > 1:
-        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3)))
+        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3))
+                     + " of the models at chance")
     return lines
 
 

@@ -128,8 +128,9 @@ def printed(result: Result) -> list[str]:
     final_loss = result.metric("final_loss")
     lines = [*models.structure(models.regression_net()).splitlines(), repr(float(final_loss[0]))]
     if final_loss.size > 1:
-        lines.append(summary_line("final_loss", final_loss,
-                                  failed=np.asarray(result.metrics["flat_prediction"], dtype=bool)))
+        lines.append(summary_line("Final loss", final_loss,
+                                  failed=np.asarray(result.metrics["flat_prediction"], dtype=bool))
+                     + " (a dead ReLU unit: flat predictions)")
     return lines
 
 

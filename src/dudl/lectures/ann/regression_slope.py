@@ -146,6 +146,6 @@ def printed(result: Result) -> list[str]:
              f"prediction-data corr = {float(metrics['demo_correlation']):.2f}",
              f"constant predictions (dead ReLU, correlation set to 0): {int(flat.sum())} of {flat.size} models"]
     if correlation.shape[0] > 1:
-        lines.append(summary_line("correlation (mean over slopes)", correlation.mean(axis=1),
-                                  failed=flat))
+        lines.append(summary_line("Correlation (mean over slopes)", correlation.mean(axis=1),
+                                  failed=flat) + " (a dead ReLU unit: flat predictions)")
     return lines

@@ -55,7 +55,7 @@ REPORT_REPS = 3
 class Params(BaseParams):
     definitions: tuple[Definition, ...] = param(DEFINITIONS, "model definitions (an axis); the "
                                                 "challenge's notebook trains the class")
-    centers: tuple[tuple[float, float], ...] = param(((1, 3), (1, -2)), "class centres A, B (B1)")
+    centers: tuple[tuple[float, float], ...] = param(((1, 3), (1, -2)), "class centres A, B ([x, y] each)")
     n_per_cluster: int = param(100, "points per class", ge=1)
     blur: float = param(1, "standard deviation around each centre", ge=0)
     learning_rates: tuple[float, ...] = sweep("linspace(.001,.1,50)", "SGD learning rates (sweep axis)",

@@ -158,5 +158,5 @@ def printed(result: Result) -> list[str]:
     if accuracy.shape[0] > 1:
         name = list(result.metrics["definitions"])[shown]
         lines.append(summary_line(f"Final accuracy ({name})", accuracy[:, shown], unit="%",
-                                  failed=common.chance_failed(accuracy[:, shown])))
+                                  failed=common.chance_failed(accuracy[:, shown])) + " of the models at chance")
     return lines

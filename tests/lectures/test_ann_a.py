@@ -61,8 +61,8 @@ def test_regression_shapes_and_course_print(regression_100: Result) -> None:
         ")",
     ]
     assert float(lines[5]) == m["final_loss"][0]
-    assert re.match(r"Final loss over 100 reps: mean .*, median .*, failed \d+% \(a dead ReLU unit: flat predictions\)$",
-                    lines[6])
+    assert re.match(r"Final loss over 100 reps: mean .*, median .*, failed \d+% \(a dead ReLU unit: flat "
+                    r"predictions\)$", lines[6])
 
 
 def test_regression_works_or_dies_flat(regression_100: Result) -> None:

@@ -108,5 +108,6 @@ def printed(result: Result) -> list[str]:
     lines = [f"Final accuracy: {float(metrics['demo_accuracy']):g}%", common.accuracy_lines(accuracy[0]),
              common.tensor_text(success[0])]
     if accuracy.shape[0] > 1:
-        lines.append(summary_line("Success fraction", success, failed=common.chance_failed(accuracy)) + " of the models at chance")
+        lines.append(summary_line("Success fraction", success, failed=common.chance_failed(accuracy))
+                     + " of the models at chance")
     return lines

@@ -13,6 +13,7 @@ the lecture is about, the spread over repetitions where the experiment is random
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -519,13 +520,14 @@ def text(experiment_id: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Write every notebook, or with ``--check`` report (exit 1) those whose file differs from the template."""
+    """Write every notebook whose content differs from the template (the JSON, not its formatting), or with
+    ``--check`` name them and exit 1."""
     check = "--check" in argv
     stale = []
     for experiment_id in registry.experiments():
         path = FOLDER / f"{experiment_id}.ipynb"
         content = text(experiment_id)
-        if path.exists() and path.read_text(encoding="utf-8") == content:
+        if path.exists() and json.loads(path.read_text(encoding="utf-8")) == json.loads(content):
             continue
         stale.append(path.name)
         if not check:

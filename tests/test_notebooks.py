@@ -42,7 +42,8 @@ def test_one_notebook_per_experiment() -> None:
 def test_notebook_is_committed_as_built_without_outputs(experiment_id: str) -> None:
     path = FOLDER / f"{experiment_id}.ipynb"
     assert outputs_left(path) == [], f"{path.name} was committed with outputs: clear them (notebooks/build.py)"
-    assert path.read_text(encoding="utf-8") == build.text(experiment_id), "run notebooks/build.py"
+    committed = json.loads(path.read_text(encoding="utf-8"))
+    assert committed == json.loads(build.text(experiment_id)), "run notebooks/build.py"
 
 
 @pytest.mark.parametrize("experiment_id", registry.experiments())

@@ -173,3 +173,42 @@ def test_the_index_page_lists_every_experiment(client):
     for experiment in dudl.experiments():
         assert f'href="/experiments/{experiment}"' in page
     assert np.all([client.get(path).status_code == 200 for path in ("/static/app.js", "/static/style.css")])
+
+
+def test_trained_models_export_as_state_dicts_for_the_course_sequential(client):
+    import io
+
+    import torch
+
+    from dudl.core import engine, models
+    from dudl.lectures.ann import common
+
+    run = finished(client, "ann.qwerties", reps="2", epochs="60")
+    view = client.get(f"/api/runs/{run}/view").json()
+    assert view["models"] == [{"call": 0, "architecture": "2-1-1 (relu, sigmoid; bce)", "models": 2,
+                               "exportable": True}]
+    result = dudl.run("ann.qwerties", progress=False, reps=2, epochs=60)
+    data, labels = common.qwerties_for_reps(0, 2, result.params["centers"], 100, 1.0)
+    for k in range(2):
+        state = torch.load(io.BytesIO(client.get(f"/api/runs/{run}/models/0/{k}.pt").content))
+        model = models.qwerty_net().sequential()
+        model.load_state_dict(state)  # strict: the course's nn.Sequential, every key
+        with torch.no_grad():
+            predicted = engine.predicted_labels(model(torch.as_tensor(data[k])).unsqueeze(0), models.qwerty_net())
+        accuracy = 100 * (predicted[0] == torch.as_tensor(labels[k])).double().mean().item()
+        assert accuracy == pytest.approx(result.metrics["accuracy"][k], abs=1e-9)
+    assert client.get(f"/api/runs/{run}/models/0/2.pt").status_code == 404
+    assert client.get(f"/api/runs/{run}/models/1/0.pt").status_code == 404
+
+
+def test_the_scrubber_replays_training_to_the_runs_own_surface(client):
+    run = finished(client, "ann.qwerties", epochs="200", learning_rate="0.05", seed="1")
+    scrub = client.get(f"/api/runs/{run}/view").json()["scrub"]
+    result = dudl.run("ann.qwerties", progress=False, epochs=200, learning_rate=0.05, seed=1)
+    assert scrub["epochs"] == list(range(0, 201, 20))
+    assert np.array_equal(scrub["surfaces"][-1], result.metrics["decision_surface"])  # the last frame: the run's
+    assert scrub["extent"] == pytest.approx(np.asarray(result.metrics["decision_surface_extent"]).tolist())
+    assert len(scrub["points"]) == len(scrub["labels"]) == 200 and sorted(set(scrub["labels"])) == [0, 1]
+    assert not np.array_equal(scrub["surfaces"][0], scrub["surfaces"][-1])  # training changed the surface
+    gd = finished(client, "gd.1d", start="1.006")
+    assert client.get(f"/api/runs/{gd}/view").json()["scrub"] is None  # no 2-D classifier

@@ -151,3 +151,17 @@ def test_compare_shows_two_runs_side_by_side(page, server):
     assert runs == [first, page.get_attribute("#result", "data-run")] and runs[0] != runs[1]
     assert page.eval_on_selector_all("#compare .differ td:first-child", "n => n.map(x => x.textContent)") == ["start"]
     assert page.locator("#compare .side img").count() == 2
+
+
+def test_scrub_through_training_and_export_a_model(page, server):
+    open_experiment(page, server, "ann.qwerties", "?epochs=200&learning_rate=0.05&reps=2&seed=1")
+    page.click("#run")
+    page.wait_for_selector("#scrub-canvas", timeout=WAIT_MS)
+    assert page.get_attribute("#scrub-canvas", "data-epoch") == "200"
+    page.fill("#scrub-slider", "0")  # a range input: sets its value and fires input
+    assert page.get_attribute("#scrub-canvas", "data-epoch") == "0"
+    assert page.text_content("#scrub-epoch") == "after 0 epochs"
+    page.fill(".models input.model-index", "1")
+    run = page.get_attribute("#result", "data-run")
+    assert page.get_attribute(".models a", "href") == f"/api/runs/{run}/models/0/1.pt"
+    assert page.locator("#result svg.histogram").count() == 2  # accuracy and final loss over the 2 repetitions

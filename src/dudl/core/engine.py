@@ -14,15 +14,17 @@ API CONTRACT (the experiments are written against it; keep it stable):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -460,6 +462,7 @@ def train(
     A model's numbers (every record, its outputs and weights) are the same bits whatever the other models of
     the call, the block sizes, the thread count or the executor.
     """
+    call = dict(locals())  # this call's arguments, before any is rebound (for keep_trained)
     device = torch.device(device)
     learning_rates = _as_float_tensor(learning_rates).reshape(-1)
     n_models = len(learning_rates)
@@ -591,7 +594,36 @@ def train(
             weights=[arrays[f"weight{layer}"] for layer in range(padded.n_layers)],
             biases=[arrays[f"bias{layer}"] for layer in range(padded.n_layers)],
         ))
-    return TrainResult(architectures=architectures, outputs=outputs, groups=groups, **records)
+    trained = TrainResult(architectures=architectures, outputs=outputs, groups=groups, **records)
+    kept = _KEPT.get()
+    if kept is not None:
+        kept.append(KeptCall(call, trained))
+    return trained
+
+
+@dataclass(frozen=True)
+class KeptCall:
+    """One :func:`train` call seen by :func:`keep_trained`: its ``arguments`` (by name, as passed) and its
+    TrainResult (``trained.state_dict(k)``, ``trained.module(k)``: model k's final weights)."""
+
+    arguments: dict[str, Any]
+    trained: TrainResult
+
+
+_KEPT: ContextVar[list[KeptCall] | None] = ContextVar("dudl_kept_calls", default=None)
+
+
+@contextlib.contextmanager
+def keep_trained() -> Iterator[list[KeptCall]]:
+    """Inside the ``with`` block, every :func:`train` call (in this thread's context) appends a
+    :class:`KeptCall` to the yielded list, so that a caller of an experiment can export its trained models
+    or replay a model's training for fewer epochs (``dudl serve``). Keeps every model's weights alive."""
+    kept: list[KeptCall] = []
+    token = _KEPT.set(kept)
+    try:
+        yield kept
+    finally:
+        _KEPT.reset(token)
 
 
 @dataclass

@@ -14,7 +14,9 @@ API (JSON):
 * ``GET /api/runs/{run}``: status; ``GET /api/runs/{run}/events``: Server-Sent Events, one ``status`` event
   per change until the run ends; ``POST /api/runs/{run}/cancel``;
 * ``GET /api/runs/{run}/result``: the Result JSON (as ``dudl run --json``); ``/view``: what the page shows
-  (display.py's HTML, figures with captions, summary, spread over seeds); ``/figures/{name}.png``;
+  (display.py's HTML, figures with captions, summary, spread over seeds, the scrubber's decision surfaces, the
+  exportable models); ``/figures/{name}.png``; ``/models/{call}/{k}.pt``: model k of the run's engine call
+  as a ``torch.save``'d state_dict that loads into the course's ``nn.Sequential``;
 * ``GET /api/compare?a=RUN&b=RUN``: the parameters that differ and both summaries.
 
 Requests name no file: parameters are parsed by :mod:`dudl.params` (no eval), bodies over
@@ -239,9 +241,22 @@ async def run_result(request: Request) -> Response:
 async def run_view(request: Request) -> JSONResponse:
     job = _finished(request)
     payload = job.payload
-    keys = ("html", "figures", "summary", "changed", "spread", "elapsed_s")
-    return JSONResponse({"run": job.id, "experiment": job.experiment_id, "params": job.params,
+    keys = ("html", "figures", "summary", "changed", "spread", "elapsed_s", "scrub")
+    models = [{"call": index, "architecture": call["architecture"][0], "models": call["models"],
+               "exportable": call["files"] is not None} for index, call in enumerate(payload["models"])]
+    return JSONResponse({"run": job.id, "experiment": job.experiment_id, "params": job.params, "models": models,
                          **{key: payload[key] for key in keys}})
+
+
+async def run_model(request: Request) -> Response:
+    job = _finished(request)
+    calls = job.payload["models"]
+    call, model = int(request.path_params["call"]), int(request.path_params["model"])
+    if not (call < len(calls) and calls[call]["files"] is not None and model < calls[call]["models"]):
+        raise HTTPException(404, f"run {job.id} has no exported model {model} of engine call {call}")
+    name = f"{job.experiment_id}-call{call}-model{model}.pt"
+    return Response(calls[call]["files"][model], media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 async def run_figure(request: Request) -> Response:
@@ -341,6 +356,7 @@ def create_app(max_seconds: float = DEFAULT_MAX_SECONDS) -> Starlette:
         Route("/api/runs/{run}/result", run_result),
         Route("/api/runs/{run}/view", run_view),
         Route("/api/runs/{run}/figures/{name}.png", run_figure),
+        Route("/api/runs/{run}/models/{call:int}/{model:int}.pt", run_model),
         Route("/api/compare", compare),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

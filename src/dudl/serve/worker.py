@@ -26,7 +26,8 @@ CANCEL_GRACE_S = 0.8  # a cancelled run that has not stopped by then is killed (
 
 
 def render(result: Any) -> dict[str, Any]:
-    """What the pages show of a finished Result, drawn once in the worker (display.py's pieces):
+    """What the pages show of a finished Result, drawn once in the worker (display.py's pieces; the worker adds
+    the trained models and the scrubber's surfaces, :mod:`dudl.serve.training`):
 
     * ``json``: Result.to_json(), the CLI's JSON; ``html``: display.result_html without figures;
     * ``figures``: [{name, caption, uri}] (PNG data URIs); ``summary``: the metrics summary rows;
@@ -87,7 +88,9 @@ def main(jobs: Any, events: Any, cancel_job: Any) -> None:
 
     import dudl
     from dudl import display  # noqa: F401 - matplotlib too
+    from dudl.core import engine
     from dudl.core.blocks import Cancelled
+    from dudl.serve import training
 
     while True:
         message = jobs.get()
@@ -102,9 +105,11 @@ def main(jobs: Any, events: Any, cancel_job: Any) -> None:
             return cancel_job.value == job
 
         try:
-            result = dudl.run(experiment_id, progress=progress, cancel=cancel, max_seconds=1e12, **params)
+            with engine.keep_trained() as kept:
+                result = dudl.run(experiment_id, progress=progress, cancel=cancel, max_seconds=1e12, **params)
             events.put(("drawing", job))
-            payload = render(result)
+            payload = {**render(result), "models": training.exports(kept), "scrub": training.scrub(kept)}
+            del kept
         except Cancelled:
             events.put(("cancelled", job))
             continue

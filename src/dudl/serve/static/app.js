@@ -191,7 +191,7 @@ async function showResult(run) {
   view.innerHTML = body.html; // display.result_html: escaped by the server
   const figures = el("div", { class: "dudl-figures" }, ...body.figures.map((f) => figureNode(run, f)));
   const box = view.querySelector(".dudl-result") || view;
-  box.append(spread(body.spread), figures, exports(run, body));
+  box.append(spread(body.spread), scrubber(body.scrub), figures, exports(run, body), modelExports(run, body.models));
   result.replaceChildren(view);
   result.dataset.run = run;
   if (pinned && pinned.run !== run) compare(pinned.run, run);
@@ -206,6 +206,66 @@ function exports(run, body) {
   const list = el("p", { class: "exports" }, "Download: ");
   links.forEach((link, i) => { if (i) list.append(" \u00b7 "); list.append(link); });
   return list;
+}
+
+function modelExports(run, calls) {
+  // the trained models, one engine call per line: pick a model (repetition / sweep cell) and download it
+  const box = el("div", { class: "models" });
+  for (const call of calls.filter((c) => c.exportable)) {
+    const number = el("input", { type: "number", min: "0", max: String(call.models - 1), value: "0",
+      class: "model-index", "aria-label": "model index" });
+    const link = el("a", {}, "download state_dict");
+    const update = () => {
+      const k = Math.max(0, Math.min(call.models - 1, parseInt(number.value, 10) || 0));
+      link.href = `/api/runs/${run}/models/${call.call}/${k}.pt`;
+      link.download = `${experiment}-call${call.call}-model${k}.pt`;
+    };
+    number.addEventListener("input", update);
+    update();
+    box.append(el("p", {}, `Trained model, engine call ${call.call} (${call.architecture}, ${call.models} models): model `,
+      number, " ", link, el("span", { class: "muted" }, " (torch.load, then load_state_dict into the course's nn.Sequential)")));
+  }
+  return box;
+}
+
+const CLASS_COLOURS = ["#c6d7ff", "#d0d0d0", "#ffc6c6"]; // the course figure's decision-surface colours
+const POINT_COLOURS = ["#1f4fd6", "#111111", "#d61f1f"];
+
+function scrubber(scrub) {
+  // the decision surface of model 0 at saved epochs, with a slider
+  const box = el("div", { class: "scrub" });
+  if (!scrub) return box;
+  const size = 360;
+  const canvas = el("canvas", { width: String(size), height: String(size), id: "scrub-canvas" });
+  const slider = el("input", { type: "range", id: "scrub-slider", min: "0", max: String(scrub.epochs.length - 1),
+    value: String(scrub.epochs.length - 1), step: "1" });
+  const label = el("span", { id: "scrub-epoch" });
+  const [x0, x1, y0, y1] = scrub.extent;
+  const draw = () => {
+    const frame = Number(slider.value);
+    const grid = scrub.surfaces[frame];
+    const context = canvas.getContext("2d");
+    const rows = grid.length, cols = grid[0].length;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        context.fillStyle = CLASS_COLOURS[grid[r][c]] || "#ffffff";
+        context.fillRect((c * size) / cols, size - ((r + 1) * size) / rows, size / cols + 1, size / rows + 1);
+      }
+    }
+    scrub.points.forEach(([x, y], i) => {
+      context.fillStyle = POINT_COLOURS[scrub.labels[i]] || "#000";
+      context.beginPath();
+      context.arc(((x - x0) / (x1 - x0)) * size, size - ((y - y0) / (y1 - y0)) * size, 2.5, 0, 2 * Math.PI);
+      context.fill();
+    });
+    label.textContent = "after " + scrub.epochs[frame] + " epochs";
+    canvas.dataset.epoch = String(scrub.epochs[frame]);
+  };
+  slider.addEventListener("input", draw);
+  box.append(el("h3", {}, "Scrub through training: the decision surface of model 0"), canvas,
+    el("div", {}, slider, " ", label));
+  draw();
+  return box;
 }
 
 function spread(entries) {

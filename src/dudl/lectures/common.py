@@ -113,6 +113,7 @@ class Spread:
     groups: str | None = None
     reference: float | None = None
     chance: float | None = None
+    groups_label: str = ""  # the x axis: what the groups are
 
 
 def spread_figure(result: Any, spec: Spread) -> Figure:
@@ -120,8 +121,9 @@ def spread_figure(result: Any, spec: Spread) -> Figure:
     values = np.asarray(result.metric(spec.metric), dtype=float)
     values = values.reshape(values.shape[0], -1)  # [reps, groups]
     n_reps, n_groups = values.shape
-    names = [str(name) for name in result.metrics[spec.groups]] if spec.groups else [""] * n_groups
-    fig, ax = figure(width=max(5.0, 1.5 * n_groups + 2.5), height=4.0)
+    names = ([f"{name:.3g}" if isinstance(name, float) else str(name) for name in result.metrics[spec.groups]]
+             if spec.groups else [""] * n_groups)
+    fig, ax = figure(width=min(10.0, max(5.0, 0.9 * n_groups + 2.5)), height=4.0)
     jitter = np.random.default_rng(0).uniform(-0.15, 0.15, n_reps)  # where the dots sit, not data
     for group in range(n_groups):
         column = values[:, group]
@@ -131,7 +133,7 @@ def spread_figure(result: Any, spec: Spread) -> Figure:
         ax.plot(group + jitter[finite], column[finite], "o", color="C0", alpha=0.6, markersize=5)
     ax.set_xticks(range(n_groups), names)
     ax.set_xlim(-0.6, n_groups - 0.4)
-    ax.set_ylabel(spec.label)
+    ax.set(ylabel=spec.label, xlabel=spec.groups_label)
     if spec.reference is not None:
         ax.axhline(spec.reference, color="k", linestyle="--", linewidth=1)
     title = f"{spec.label}: one dot per repetition ({n_reps} repetitions)"

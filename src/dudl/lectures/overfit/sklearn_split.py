@@ -50,6 +50,7 @@ LOOK_FOR = (
 CAPTIONS = {
     "demo_accuracy": "training and test accuracy over the epochs",
     "accuracy_heatmaps": "accuracy over epochs and training proportion, training and test side by side",
+    "test_accuracy_spread": "each repetition's final test accuracy for each training proportion",
 }
 REPORT_REPS = 5
 
@@ -142,6 +143,8 @@ def printed(result: Any) -> list[str]:
     return lines
 
 
+@common.with_repetitions(spreads={"test_accuracy_spread": common.Spread(
+    "test_accuracy", "final test accuracy (%)", groups="train_proportions", groups_label="training proportion")})
 def figures(result: Any) -> dict[str, Any]:
     """``demo_accuracy`` (the demo's curves) and ``accuracy_heatmaps`` (mean over reps, proportion x epoch)."""
     metrics = result.metrics

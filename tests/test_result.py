@@ -180,3 +180,14 @@ def test_load_reads_a_good_file_and_refuses_a_missing_one(tmp_path: Path, saved_
     assert Result.load(tmp_path / "result.json").to_json() == json.dumps(saved_json, separators=(",", ":"))
     with pytest.raises(dudl.ResultError, match=r"cannot read .*nowhere/result.json \(No such file or directory\)"):
         Result.load(tmp_path / "nowhere" / "result.json")
+
+
+def test_saving_figures_of_axes_near_the_float_limit_prints_no_warning(tmp_path: Path) -> None:
+    import warnings
+
+    result = dudl.run("math.derivatives", x_max=1e308)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        folder = result.save(tmp_path)
+    assert [f"{w.category.__name__}: {w.message}" for w in caught] == []
+    assert len(list(folder.glob("*.png"))) == 4  # function, derivative, activations, activation_derivatives

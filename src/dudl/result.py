@@ -21,6 +21,7 @@ import math
 import os
 import secrets
 import typing
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,9 +173,13 @@ class Result:
             with staged_folder(parent, name) as staging:
                 (staging / "result.json").write_text(self.to_json(), encoding="utf-8")
                 if figures:
-                    for figure_name, figure in self.figures().items():
-                        figure.savefig(staging / f"{figure_name}.png", dpi=100)
-                        _close(figure)
+                    with warnings.catch_warnings():
+                        # axes that span nearly the whole float range (e.g. x_max=1e308) overflow in matplotlib's
+                        # tick arithmetic; the figure is drawn all the same
+                        warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning, r"matplotlib\.")
+                        for figure_name, figure in self.figures().items():
+                            figure.savefig(staging / f"{figure_name}.png", dpi=100)
+                            _close(figure)
         finally:  # also when a signal held during the rename comes after it: the run is saved whole
             if keep_previous and (parent / name).is_dir():
                 _point_latest(parent, name)

@@ -212,3 +212,14 @@ def test_the_scrubber_replays_training_to_the_runs_own_surface(client):
     assert not np.array_equal(scrub["surfaces"][0], scrub["surfaces"][-1])  # training changed the surface
     gd = finished(client, "gd.1d", start="1.006")
     assert client.get(f"/api/runs/{gd}/view").json()["scrub"] is None  # no 2-D classifier
+
+
+def test_serve_refuses_a_bad_or_busy_port_in_one_line(server):
+    from tests.conftest import run_cli
+
+    bad = run_cli("serve", "--port", "70000")
+    assert (bad.returncode, bad.stderr) == (2, "dudl: error: --port must be from 1 to 65535, got 70000\n")
+    port = server.rsplit(":", 1)[1]
+    busy = run_cli("serve", "--port", port)
+    assert busy.returncode == 2 and busy.stderr.startswith(f"dudl: error: cannot listen on 127.0.0.1:{port} (")
+    assert busy.stderr.count("\n") == 1

@@ -31,6 +31,7 @@ import contextlib
 import dataclasses
 import html
 import json
+import threading
 import typing
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -339,6 +340,8 @@ def create_app(max_seconds: float = DEFAULT_MAX_SECONDS) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.runner = Runner()
+        # the lecture modules (torch, matplotlib) imported now, so the first experiment page needs not wait
+        threading.Thread(target=lambda: [item.load() for item in registry.CATALOG], daemon=True).start()
         try:
             yield
         finally:

@@ -173,7 +173,8 @@ LESSONS: dict[str, Lesson] = {
         'assert (repeated.metric("p") < 0.05).mean() > 0.9',
         "200 repetitions, each with new random groups: how often is p below 0.05?",
         'repeated = dudl.run("math.t-test", reps=200)\n'
-        'print(f"p < 0.05 in {(repeated.metric(\'p\') < 0.05).mean():.0%} of the repetitions")',
+        'print(f"p < 0.05 in {(repeated.metric(\'p\') < 0.05).mean():.0%} of the repetitions")\n'
+        'repeated.figures()["t_spread"]',
     ),
     "math.derivatives2": _lesson(
         "Another pair of functions: the product rule still holds, multiplying the derivatives still does not.",
@@ -193,7 +194,7 @@ LESSONS: dict[str, Lesson] = {
         'assert abs(repeated.metric("final_minimum") - 0.5).max() < 0.01',
         "Twenty random starting points: every one of them ends near x = 0.5.",
         'repeated = dudl.run("gd.1d", reps=20)\n'
-        'repeated.figures()["result"]',
+        'repeated.figures()["final_spread"]',
     ),
     "gd.2d": _lesson(
         "Climb instead of descend (the code challenge): gradient ascent ends on a peak.",
@@ -206,7 +207,7 @@ LESSONS: dict[str, Lesson] = {
         'assert len(np.unique(repeated.metric("final_point").round(2), axis=0)) >= 2',
         "Twenty random starting points: they end in different valleys, depending on where they start.",
         'repeated = dudl.run("gd.2d", reps=20)\n'
-        'repeated.figures()["trajectory"]',
+        'repeated.figures()["final_spread"]',
     ),
     "gd.start-value": _lesson(
         "Start at exactly 0, where the slope is 0: gradient descent never moves.",
@@ -217,7 +218,8 @@ LESSONS: dict[str, Lesson] = {
         'assert len(set(repeated.metric("final_minimum").round(2))) >= 2',
         "Twenty random starts: the answer depends on where the descent starts.",
         'repeated = dudl.run("gd.start-value", reps=20)\n'
-        'print(sorted(set(repeated.metric("final_minimum").round(3))))',
+        'print(sorted(set(repeated.metric("final_minimum").round(3))))\n'
+        'repeated.figures()["final_spread"]',
     ),
     "gd.dynamic-lr": _lesson(
         "Give all three schedules the same starting point, so they can be compared fairly.",
@@ -230,7 +232,8 @@ LESSONS: dict[str, Lesson] = {
         'repeated = dudl.run("gd.dynamic-lr", reps=20, same_start=True)\n'
         'errors = abs(repeated.metric("final_minimum") - 0.5).mean(axis=0)\n'
         'for name, error in zip(repeated.metrics["schedules"], errors, strict=True):\n'
-        '    print(f"{name:>9}: {error:.4f}")',
+        '    print(f"{name:>9}: {error:.4f}")\n'
+        'repeated.figures()["final_spread"]',
     ),
     "gd.parametric": _lesson(
         "Only 100 training epochs: now the small learning rates stop far from a minimum.",
@@ -256,7 +259,7 @@ LESSONS: dict[str, Lesson] = {
         "Twenty repetitions, each with new data and new starting weights.",
         'repeated = dudl.run("ann.regression", reps=20)\n'
         'print(f"constant predictions (dead ReLU): {repeated.metric(\'flat_prediction\').mean():.0%}")\n'
-        'repeated.figures()["losses"]',
+        'repeated.figures()["final_loss_spread"]',
     ),
     "ann.regression-slope": _lesson(
         "Noisier data (sd 1 instead of 0.5), with 10 repetitions to keep it quick.",
@@ -285,7 +288,7 @@ LESSONS: dict[str, Lesson] = {
         "The same experiment 20 times: count how often the model fails and stays at chance level.",
         'repeated = dudl.run("ann.qwerties", reps=20)\n'
         'print(f"failed (at chance): {(repeated.metric(\'accuracy\') <= 51).mean():.0%} of 20")\n'
-        'repeated.figures()',
+        'repeated.figures()["accuracy_spread"]',
     ),
     "ann.learning-rates": _lesson(
         "Ten learning rates from 0.001 to 0.1, repeated 10 times (smaller than the default, to stay quick).",
@@ -332,7 +335,7 @@ LESSONS: dict[str, Lesson] = {
         'assert repeated.metric("accuracy").min() > 90',
         "Five repetitions with new starting weights.",
         'repeated = dudl.run("ann.iris", reps=5)\n'
-        'print("accuracy per repetition:", repeated.metric("accuracy"))',
+        'repeated.figures()["accuracy_spread"]',
     ),
     "ann.qwerties-3class": _lesson(
         "Remove the course's double softmax (2000 epochs here, to stay quick): the loss can now go lower.",
@@ -345,7 +348,7 @@ LESSONS: dict[str, Lesson] = {
         'assert result.metric("final_loss")[0] > 0.55 > changed.metric("final_loss")[0]',
         "Five repetitions (2000 epochs each): how much the accuracy varies with the starting weights.",
         'repeated = dudl.run("ann.qwerties-3class", reps=5, epochs=2000)\n'
-        'print("accuracy per repetition:", repeated.metric("accuracy"))',
+        'repeated.figures()["accuracy_spread"]',
     ),
     "ann.hidden-units": _lesson(
         "A coarser width sweep (every 16th width) trained for 500 epochs instead of 150.",
@@ -377,8 +380,7 @@ LESSONS: dict[str, Lesson] = {
         'assert (repeated.metric("max_abs_loss_difference") == 0).all()',
         "Ten repetitions: in every one the two definitions give exactly the same losses.",
         'repeated = dudl.run("ann.seq-vs-class", reps=10)\n'
-        'print("accuracy [sequential, class] per repetition:")\n'
-        'print(repeated.metric("accuracy"))',
+        'repeated.figures()["accuracy_spread"]',
     ),
     "ann.seq2class": _lesson(
         "A smaller sweep (10 learning rates), with the class given its own starting weights.",
@@ -408,7 +410,7 @@ LESSONS: dict[str, Lesson] = {
         'assert changed.metric("test_accuracy")[0] < result.metric("test_accuracy")[0]',
         "Ten random splits: the test accuracy depends on which 30 flowers land in the test set.",
         'repeated = dudl.run("overfit.manual", reps=10)\n'
-        'print("test accuracy per split:", repeated.metric("test_accuracy").round(1))',
+        'repeated.figures()["test_accuracy_spread"]',
     ),
     "overfit.sklearn": _lesson(
         "Split anew in every epoch, as the original notebook did: over the epochs the model sees every flower.",
@@ -419,7 +421,7 @@ LESSONS: dict[str, Lesson] = {
         'assert repeated.metric("test_accuracy").mean() > 70',
         "Five repetitions of the training-proportion sweep.",
         'repeated = dudl.run("overfit.sklearn", reps=5)\n'
-        'repeated.figures()',
+        'repeated.figures()["test_accuracy_spread"]',
     ),
     "overfit.dataloader": _lesson(
         "Bigger mini-batches (30 flowers): fewer, smoother steps per epoch.",
@@ -431,7 +433,7 @@ LESSONS: dict[str, Lesson] = {
         'assert repeated.metric("test_accuracy").mean() > 85',
         "Five repetitions, each with its own split and starting weights.",
         'repeated = dudl.run("overfit.dataloader", reps=5)\n'
-        'print("test accuracy per repetition:", repeated.metric("test_accuracy").round(1))',
+        'repeated.figures()["test_accuracy_spread"]',
     ),
     "overfit.train-dev-test": _lesson(
         "Other proportions: 60% train, 20% devset, 20% test.",
@@ -450,7 +452,8 @@ LESSONS: dict[str, Lesson] = {
         'assert repeated.metric("test_loss").mean() > 0.5',
         "Twenty repetitions: the gap between test and training loss varies from split to split.",
         'repeated = dudl.run("overfit.regression", reps=20)\n'
-        'print("test - train loss:", (repeated.metric("test_loss") - repeated.metric("train_loss")).round(2))',
+        'print("test - train loss:", (repeated.metric("test_loss") - repeated.metric("train_loss")).round(2))\n'
+        'repeated.figures()["test_loss_spread"]',
     ),
     "overfit.kfold": _lesson(
         "Ten folds instead of five: each test fold holds 15 flowers.",
@@ -461,7 +464,7 @@ LESSONS: dict[str, Lesson] = {
         'assert repeated.metric("mean_test_accuracy").min() > 85',
         "Five repetitions of the whole cross-validation, each with its own shuffle.",
         'repeated = dudl.run("overfit.kfold", reps=5)\n'
-        'print("mean test accuracy per repetition:", repeated.metric("mean_test_accuracy").round(1))',
+        'repeated.figures()["mean_accuracy_spread"]',
     ),
 }
 

@@ -5,6 +5,7 @@
    (cold: imports, first-touch allocations) and the median `elapsed_s` of 3 runs.
 3. The whole ann section with figures, in one fresh process (target: 20 s).
 4. The batched engine against the course-style loop (benchmarks/bench_engine.py).
+5. Executors, cache and progress (benchmarks/bench_blocks.py).
 
 Usage: python benchmarks/bench.py [--quick] [ID_PREFIX ...]
 """
@@ -95,10 +96,13 @@ def main() -> None:
               "(target 20 s)")
 
     if not args.quick:
+        import bench_blocks
         import bench_engine
 
         print()
         bench_engine.main()
+        print()
+        bench_blocks.main()
 
 
 if __name__ == "__main__":

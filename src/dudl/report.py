@@ -16,7 +16,7 @@ import html
 import traceback
 from pathlib import Path
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from dudl import __version__, display, registry, saving
 from dudl.budget import Limits
@@ -43,14 +43,17 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", lim
     out.mkdir(parents=True, exist_ok=True)
     sections, failures = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())
+               TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("report", total=len(registry.CATALOG))
+        models = progress.add_task(f"{'  models x epochs':<26}", total=None)  # the current experiment's sweep
         for item in registry.CATALOG:
             progress.update(task, description=f"{item.id:<26}")
+            progress.reset(models, total=None)
             try:
                 result = registry.run(item.id, report_overrides(item, reps),
-                                      device=device if item.uses_torch else "cpu", limits=limits)
+                                      device=device if item.uses_torch else "cpu", limits=limits,
+                                      progress=lambda done, total: progress.update(models, completed=done, total=total))
                 result.save(out, figures=False)
                 sections.append(_section(item, result))
             except Exception:  # noqa: BLE001 - a failing experiment is shown in the report, not fatal to it

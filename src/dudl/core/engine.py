@@ -342,14 +342,16 @@ _BLOCK_MODELS = 256
 
 
 def padded_width(width: int) -> int:
-    """The width a hidden layer of ``width`` units is trained at: widths up to 4 as they are, then the next
-    of two steps per octave, 3 * 2^k or 2^(k+2) (6, 8, 12, 16, 24, 32, 48, 64, 96, 128, ...: at most a
-    third more units, and every width the course uses is a step)."""
+    """The width a hidden layer of ``width`` units is trained at: up to 4 as it is, then 16, 32, and above 32
+    the next of three steps per octave (42, 53, 64, 85, 106, 128, ...: at most a third more units). Small
+    widths share few shapes (their steps cost little work and many shapes cost many operations); the course's
+    widths (1, 4, 16, 64) are steps."""
     if width <= 4:
         return width
-    power = 1 << (width - 1).bit_length()  # the next power of two >= width
-    three_quarters = 3 * power // 4
-    return three_quarters if width <= three_quarters else power
+    if width <= 32:
+        return 16 if width <= 16 else 32
+    half = 1 << (width - 1).bit_length() - 1  # the power of two below width
+    return next(half + half * step // 3 for step in (1, 2, 3) if half + half * step // 3 >= width)
 
 
 def padded_architecture(architecture: Architecture) -> Architecture:
@@ -737,7 +739,11 @@ _TAIL_ELEMENTS = 64
 
 
 def _with_spare_models(task: _BlockTask, padded: Architecture) -> _BlockTask:
-    """``task`` with the spare models that take the elementwise kernels' scalar tail (see _TAIL_ELEMENTS)."""
+    """``task`` with the spare models that take the elementwise kernels' scalar tail (see _TAIL_ELEMENTS),
+    where it matters: a sigmoid (activation or BCE loss) or a log of one. ReLU, MSE and (log-)softmax over the
+    units round alike in both paths or run per model."""
+    if "sigmoid" not in padded.activations and padded.loss not in ("bce", "bce_logits"):
+        return task
     rows = task.inputs.shape[1] if task.batch_size is None else min(task.batch_size, task.inputs.shape[1])
     n_spare = math.ceil(_TAIL_ELEMENTS / (min(padded.sizes[1:]) * rows))
 

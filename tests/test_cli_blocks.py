@@ -1,0 +1,67 @@
+"""The CLI's block options: --executor, --cache/--no-cache, --dry-run, and Ctrl-C during a sweep (exit 130, one
+line, no result; the rerun resumes from the cached blocks and writes the same JSON bytes)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DUDL = str(Path(sys.executable).with_name("dudl"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("run", "ann.regression", "--executor", "threads"),
+     "dudl: error: unknown executor 'threads'; allowed: local, processes[:N], dask[:ADDRESS]"),
+    (("run", "ann.regression", "--executor", "processes:-3"),
+     "dudl: error: --executor processes:N needs a worker count N >= 1, got '-3'"),
+    (("report", "--executor", "dusk"),
+     "dudl: error: unknown executor 'dusk'; allowed: local, processes[:N], dask[:ADDRESS]"),
+    (("run", "ann.regression", "--cache", "a-file"),
+     "dudl: error: --cache 'a-file' is not a writable folder (File exists); give another folder or --no-cache"),
+    (("report", "--cache", "/proc/dudl-cache"),
+     "dudl: error: --cache '/proc/dudl-cache' is not a writable folder (No such file or directory); give another "
+     "folder or --no-cache"),
+])
+def test_bad_block_options_are_one_line_and_write_nothing(tmp_path, args, message) -> None:
+    (tmp_path / "a-file").write_text("")
+    proc = subprocess.run([DUDL, *args], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert (proc.returncode, proc.stderr) == (2, message + "\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
+    proc = cli("run", "ann.hidden-units", "--reps", "2", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ann.hidden-units: 256 models, 38400 model-epochs, 2.8e+11 FLOPs, 15 blocks in 1 "
+                                  "engine call(s); estimated ")
+    assert proc.stdout.endswith(" (dry run: nothing trained or written)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_keeps_finished_blocks_and_the_rerun_writes_the_same_json(tmp_path, cli_json) -> None:
+    cache = tmp_path / "cache"
+    args = ["run", "ann.hidden-units", "--reps", "8", "--param", "epochs=300", "--json", "--no-figures"]
+    run = subprocess.Popen([DUDL, *args, "--cache", str(cache), "--out", "first"], cwd=tmp_path, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    while not list(cache.glob("*.block")) and run.poll() is None:  # interrupted once a block is finished
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 130 and out == ""
+    assert err.startswith("dudl: interrupted by SIGINT (ann.hidden-units: ") and err.count("\n") == 1
+    assert f"blocks of its sweep done); finished blocks are kept in {cache}, the same command resumes" in err
+    assert not (tmp_path / "first").exists()
+    stored = len(list(cache.glob("*.block")))
+    resumed = cli_json("ann.hidden-units", *args[2:], "--cache", str(cache), "--out", "second")
+    uninterrupted = cli_json("ann.hidden-units", *args[2:], "--no-cache", "--out", "third")
+    assert stored >= 1 and len(list(cache.glob("*.block"))) > stored
+    for result in (resumed, uninterrupted):
+        result.pop("elapsed_s")
+    assert json.dumps(resumed) == json.dumps(uninterrupted)
+    assert Path(tmp_path / "second").is_dir()

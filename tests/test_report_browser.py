@@ -54,7 +54,7 @@ def test_report_fits_the_viewport_and_loads_every_image(report: Path, browser, w
         section = page.locator(f"#{experiment_id.replace('.', '-')}")
         assert section.is_visible()
         assert section.evaluate("e => e.scrollWidth <= e.clientWidth")
-        assert section.locator(".look-for").is_visible()
+        assert section.get_by_text("What to look for.").is_visible()
     # a screenshot of a section with printed lines side by side and figures: no wider than the viewport
     shot = tmp_path / "gd-1d.png"
     page.locator("#gd-1d").screenshot(path=str(shot))

@@ -1,5 +1,5 @@
 """The HTML report: every experiment, run with enough repetitions to see the spread, in course order. Formatting
-only: each section is what the lecture says to look for and the Result's own HTML (:func:`dudl.display.result_html`:
+only: each section is the Result's own HTML (:func:`dudl.display.result_html`: what the lecture says to look for,
 our printed lines next to the course's, the metrics, every figure with its caption).
 
 Layout: ``OUT/index.html``, one self-contained page (figures inline), and ``OUT/<id>/result.json`` (written by
@@ -25,7 +25,6 @@ from dudl.result import Result
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
 h1 { border-bottom: 2px solid #444; } h2 { border-bottom: 1px solid #bbb; margin-top: 2.5em; }
-.look-for { background: #eef6ff; border-left: 4px solid #3a7bd5; padding: 0.5em 1em; }
 .error { background: #fde8e8; border-left: 4px solid #c00; padding: 0.5em 1em; }
 .error pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .muted { color: #777; }
@@ -91,9 +90,7 @@ def _anchor(experiment_id: str) -> str:
 
 def _section(item: registry.Entry, result: Result) -> str:
     esc = html.escape
-    look_for = getattr(item.load(), "LOOK_FOR", "")
     return (f'<section id="{_anchor(item.id)}"><h2>{esc(item.id)}</h2>'
-            + (f'<p class="look-for"><b>What to look for.</b> {esc(look_for)}</p>' if look_for else "")
             + display.result_html(result)
             + f'<p class="muted"><a href="{esc(item.id)}/result.json">result.json</a> '
             f"(reload it with <code>dudl.Result.load</code>)</p></section>\n")

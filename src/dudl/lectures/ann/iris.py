@@ -136,7 +136,8 @@ def printed(result: Result) -> list[str]:
 
 
 def training_figure(losses: Any, accuracy_by_epoch: Any) -> Figure:
-    """Left: loss per epoch ('Losses'); right: accuracy per epoch ('Accuracy'); mean over reps, reps faint."""
+    """Left: loss per epoch ('Losses'); right: accuracy per epoch ('Accuracy'); the mean over reps with their
+    spread as a band."""
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
     accuracy_by_epoch = np.atleast_2d(np.asarray(accuracy_by_epoch, dtype=float))
     epochs = np.arange(losses.shape[-1])

@@ -96,7 +96,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
 
 
 @with_repetitions(
-    single=("data", "losses", "predictions", "decision_surface"),
+    single=("data", "predictions", "decision_surface"),
     spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)", chance=50)},
 )
 def figures(result: Result) -> dict[str, Figure]:

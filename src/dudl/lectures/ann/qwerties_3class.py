@@ -107,7 +107,7 @@ def printed(result: Result) -> list[str]:
 
 
 @with_repetitions(
-    single=("data", "training", "outputs", "decision_surface"),
+    single=("data", "outputs"),
     spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)")},
 )
 def figures(result: Result) -> dict[str, Figure]:

@@ -65,3 +65,26 @@ def test_ctrl_c_keeps_finished_blocks_and_the_rerun_writes_the_same_json(tmp_pat
         result.pop("elapsed_s")
     assert json.dumps(resumed) == json.dumps(uninterrupted)
     assert Path(tmp_path / "second").is_dir()
+
+
+@pytest.mark.parametrize(("seconds", "executor", "yes", "tty", "asked"), [
+    (601, "local", False, True, True),
+    (601, "local", True, True, False),  # --yes
+    (601, "processes:4", False, True, False),  # not the local executor
+    (601, "local", False, False, False),  # no terminal to ask on
+    (600, "local", False, True, False),  # 10 minutes or less
+])
+def test_a_run_over_ten_minutes_here_asks_first(monkeypatch, seconds, executor, yes, tty, asked) -> None:
+    from dudl import cli
+
+    questions = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: tty)
+    monkeypatch.setattr(cli.typer, "confirm", lambda text, **_: questions.append(text) or False)
+    if asked:
+        with pytest.raises(cli.typer.Exit):
+            cli._confirm_long_run("ann.breadth-vs-depth", seconds, executor, yes)
+        assert questions == ["ann.breadth-vs-depth is estimated at 10 min on this machine; --executor processes:N or "
+                             "dask:ADDRESS spreads it over cores or machines. Run it here?"]
+    else:
+        cli._confirm_long_run("ann.breadth-vs-depth", seconds, executor, yes)
+        assert questions == []

@@ -166,12 +166,13 @@ class Result:
         overwrite each other; :meth:`load` reads ``out_dir/<id>`` as its latest run.
         """
         out_dir = Path(out_dir)
-        parent, name = (out_dir / self.id, self._run_name()) if keep_previous else (out_dir, self.id)
+        text = self.to_json()
+        parent, name = (out_dir / self.id, _run_name(text)) if keep_previous else (out_dir, self.id)
         if keep_previous:
             remove_leftovers(parent)  # of earlier runs killed while saving: each run has a name of its own
         try:
             with staged_folder(parent, name) as staging:
-                (staging / "result.json").write_text(self.to_json(), encoding="utf-8")
+                (staging / "result.json").write_text(text, encoding="utf-8")
                 if figures:
                     with warnings.catch_warnings():
                         # axes that span nearly the whole float range (e.g. x_max=1e308) overflow in matplotlib's
@@ -185,11 +186,13 @@ class Result:
                 _point_latest(parent, name)
         return parent / name
 
-    def _run_name(self) -> str:
-        """The folder name of a kept run: the UTC time, then 6 hex digits of the JSON's hash (two runs saved in
-        the same second differ)."""
-        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
-        return f"{stamp}-{hashlib.sha256(self.to_json().encode()).hexdigest()[:6]}"
+
+
+def _run_name(result_json: str) -> str:
+    """The folder name of a kept run: the UTC time, then 6 hex digits of the result JSON's hash (two runs saved in
+    the same second differ)."""
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{hashlib.sha256(result_json.encode()).hexdigest()[:6]}"
 
 
 LATEST = "latest"  # in a folder of kept runs: a symlink to the newest run's folder (or a file holding its name)

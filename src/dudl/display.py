@@ -5,7 +5,7 @@ Formatting only, from the Result alone:
 * :func:`changed_params`: the parameters that differ from the experiment's defaults;
 * :func:`summary_rows`: the metrics summary, only for the metrics a summary means something for
   (accuracies, losses, fractions, correlations, final values; not indices, shapes, sweep axes or curves);
-* :func:`printed_pairs`: our printed lines (bare values labelled, long runs of rows shortened) and the course's;
+* :func:`printed_pairs`: our printed lines (bare values labelled, long values shortened) and the course's;
 * :func:`captions`: one line per figure saying what to look for;
 * :func:`figure_png`, :func:`figure_data_uri`: a figure as PNG bytes or as a ``data:`` URI;
 * :func:`result_html`: a self-contained HTML fragment (CSS classes prefixed ``dudl-``, images inline), which

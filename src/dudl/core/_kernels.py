@@ -30,6 +30,8 @@ outgoing weights are 0), so they stay exactly 0 with no masking. Only a sigmoid 
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch.nn import functional as F
 
@@ -314,8 +316,10 @@ def row_losses(outputs: torch.Tensor, targets: torch.Tensor, labels: torch.Tenso
     targets = targets.expand_as(outputs)
     if loss == "mse":
         per_unit = (outputs - targets).square_()
-    elif loss == "bce":
-        per_unit = F.binary_cross_entropy(outputs, targets, reduction="none")
+    elif loss == "bce":  # a diverged model's NaN output (torch refuses it) gets a NaN loss
+        diverged = outputs.isnan()
+        per_unit = F.binary_cross_entropy(outputs.masked_fill(diverged, 0.5), targets, reduction="none")
+        per_unit.masked_fill_(diverged, math.nan)
     else:
         per_unit = F.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
     return per_unit.mean(1)
@@ -330,8 +334,10 @@ def predicted(outputs: torch.Tensor, threshold: float) -> torch.Tensor:
 
 
 def row_correct(outputs: torch.Tensor, labels: torch.Tensor, threshold: float) -> torch.Tensor:
-    """[G, R] float 1 where the predicted class (B7) of outputs [G, out, R] equals labels [1 or G, R]."""
-    return (predicted(outputs, threshold).to(labels.dtype) == labels).to(outputs.dtype)
+    """[G, R] float 1 where the predicted class (B7) of outputs [G, out, R] equals labels [1 or G, R], else 0;
+    NaN where an output is not finite (a diverged model predicts nothing, so its accuracy is NaN)."""
+    correct = (predicted(outputs, threshold).to(labels.dtype) == labels).to(outputs.dtype)
+    return correct.masked_fill_(~outputs.isfinite().all(-2), math.nan)
 
 
 def take_rows(values: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:

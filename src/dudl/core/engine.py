@@ -1071,11 +1071,14 @@ def predicted_labels(outputs: torch.Tensor, architecture: Architecture) -> torch
 def accuracy(
     outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """[M] float64 accuracy in % (B7) over the rows in ``mask`` [M, N] (all rows if None); NaN for an empty mask.
+    """[M] float64 accuracy in % (B7) over the rows in ``mask`` [M, N] (all rows if None); NaN for an empty mask
+    and for a diverged model (an output in the mask not finite).
 
     Counted exactly (correct rows / rows, in float64), so 117 of 120 is 97.5, not 97.50001.
     """
     outputs, _, labels = _eval_layout(outputs, targets, architecture)
     mask = _eval_mask(mask, outputs)
-    correct = (_kernels.row_correct(outputs, labels, _decision_threshold(architecture)).bool() & mask).sum(-1)
-    return 100 * correct.to(torch.float64) / mask.sum(-1).to(torch.float64)
+    correct = _kernels.row_correct(outputs, labels, _decision_threshold(architecture))
+    hits = ((correct == 1) & mask).sum(-1)
+    accuracy = 100 * hits.to(torch.float64) / mask.sum(-1).to(torch.float64)
+    return accuracy.masked_fill((correct.isnan() & mask).any(-1), math.nan)

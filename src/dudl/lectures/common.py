@@ -8,6 +8,7 @@ headless, save to PNG and show themselves in Jupyter.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+PLOT_LIMIT = 1e300  # the largest magnitude a figure draws: matplotlib's axis spans overflow near 1e308
+
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 4.5) -> tuple[Figure, Any]:
     """A new Figure with a grid of axes (``axes`` is one Axes when 1x1, else an array)."""
@@ -28,6 +31,84 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 4
     fig = DisplayFigure(figsize=(width * ncols, height * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True)
     return fig, axes
+
+
+def linspace(low: float, high: float, n: int) -> np.ndarray:
+    """``np.linspace(low, high, n)`` [n], also when ``high - low`` overflows (ends near +/-1.8e308, where numpy
+    gives inf and NaN): each point is then ``low * (1 - t) + high * t``."""
+    with np.errstate(over="ignore"):
+        span = np.subtract(high, low, dtype=float)
+    if np.isfinite(span):
+        return np.linspace(low, high, n)
+    t = np.linspace(0.0, 1.0, n)
+    points = low * (1 - t) + high * t
+    points[[0, -1]] = low, high
+    return points
+
+
+def plottable(values: Any) -> np.ndarray:
+    """``values`` as a new float array with NaN (which matplotlib leaves out) wherever a value is not finite
+    or beyond +/-:data:`PLOT_LIMIT`, so that a diverged run's figure draws what is finite."""
+    array = np.array(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        array[~(np.abs(array) <= PLOT_LIMIT)] = np.nan
+    return array
+
+
+def set_limits(ax: Axes, axis: str, low: float, high: float) -> None:
+    """``ax.set_xlim`` (``axis`` "x") or ``set_ylim`` ("y") to (low, high) when both are plottable and
+    low < high; otherwise the axis keeps autoscaling to the finite data."""
+    low, high = plottable([low, high])
+    if low < high:
+        (ax.set_xlim if axis == "x" else ax.set_ylim)(low, high)
+
+
+def diverged_runs(result: Any, *names: str) -> np.ndarray:
+    """Which runs of a Result diverged: bool [n_runs], the metrics ``names`` (one value per run, e.g. a final
+    loss [reps] or an accuracy [reps, n_rates], NaN for a diverged model) flattened and joined, True where not
+    finite. Names the Result lacks are skipped."""
+    parts = [~np.isfinite(np.asarray(result.metric(name), dtype=float)).ravel() for name in names
+             if name in result.metrics]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def divergence_text(n_diverged: int, n_runs: int, what: str = "models") -> str:
+    """``"k of N <what> diverged (non-finite values, null in the JSON, are not drawn)"``."""
+    return f"{n_diverged} of {n_runs} {what} diverged (non-finite values, null in the JSON, are not drawn)"
+
+
+def note_divergence(figures: dict[str, Figure], runs_diverged: Any, what: str = "models") -> dict[str, Figure]:
+    """Say on every figure (as its suptitle) how many runs diverged, when any did; ``runs_diverged`` is bool
+    [any shape] (e.g. :func:`diverged_runs`), one per run. Returns ``figures``."""
+    flags = np.asarray(runs_diverged, dtype=bool)
+    if flags.any():
+        text = divergence_text(int(flags.sum()), flags.size, what)
+        for fig in figures.values():
+            fig.suptitle(text, fontsize="small", color="firebrick")
+    return figures
+
+
+def note_divergence_of(runs: Sequence[str] | Callable[[Any], np.ndarray],
+                       what: str = "models") -> Callable[[Callable], Callable]:
+    """Decorate a lecture's ``figures(result)``: every figure it returns says how many runs diverged
+    (:func:`note_divergence`). ``runs``: the metrics with one value per run (:func:`diverged_runs`), or a
+    function of the Result that returns the diverged flags."""
+
+    def decorate(draw: Callable[[Any], dict[str, Figure]]) -> Callable[[Any], dict[str, Figure]]:
+        @functools.wraps(draw)
+        def figures(result: Any) -> dict[str, Figure]:
+            flags = runs(result) if callable(runs) else diverged_runs(result, *runs)
+            return note_divergence(draw(result), flags, what)
+
+        return figures
+
+    return decorate
+
+
+def divergence_lines(runs_diverged: Any, what: str = "models") -> list[str]:
+    """The printed line that counts the diverged runs (bool [any shape], one per run), or no line if none did."""
+    flags = np.asarray(runs_diverged, dtype=bool)
+    return [f"Diverged: {divergence_text(int(flags.sum()), flags.size, what)}"] if flags.any() else []
 
 
 def check_distinct(name: str, values: Sequence[Any], item: str) -> None:
@@ -50,11 +131,12 @@ def check_grid(x_min: float, x_max: float, names: tuple[str, str] = ("x_min", "x
         raise ParamError(f"{names[0]} must be less than {names[1]}, got {x_min:g} and {x_max:g}")
 
 
-def tensor_text(value: float) -> str:
-    """How the course's notebooks show a float32 scalar tensor, e.g. ``tensor(0.7600)``, ``tensor(50.)``."""
+def tensor_text(value: float | None) -> str:
+    """How the course's notebooks show a float32 scalar tensor, e.g. ``tensor(0.7600)``, ``tensor(50.)``
+    (``tensor(nan)`` for a null: a diverged value loaded from JSON)."""
     import torch  # here, not at the top: the gd lectures use this module and need no torch
 
-    return repr(torch.tensor(float(value), dtype=torch.float32))
+    return repr(torch.tensor(float(np.asarray(value, dtype=float)), dtype=torch.float32))
 
 
 def train_test_accuracy_figure(train: np.ndarray, test: np.ndarray) -> Figure:
@@ -75,7 +157,10 @@ def plot_spread(ax: Axes, x: np.ndarray, values: np.ndarray, fmt: str = "s-", la
     values = np.atleast_2d(np.asarray(values, dtype=float))
     if values.shape[0] > 1:
         spread_band(ax, x, values, color=style.get("color", "gray"))
-    ax.plot(x, np.nanmean(values, axis=0), fmt, label=label, **style)
+    with warnings.catch_warnings():  # a column where every repetition diverged has no mean (NaN, not drawn)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(values, axis=0)
+    ax.plot(x, mean, fmt, label=label, **style)
 
 
 SPREAD_PERCENTILES = (10, 90)  # the band drawn around a mean over repetitions
@@ -118,7 +203,7 @@ class Spread:
 
 def spread_figure(result: Any, spec: Spread) -> Figure:
     """One dot per repetition over a box plot (median, quartiles) of ``spec.metric``, per group."""
-    values = np.asarray(result.metric(spec.metric), dtype=float)
+    values = plottable(result.metric(spec.metric))  # diverged values (NaN) are not drawn
     values = values.reshape(values.shape[0], -1)  # [reps, groups]
     n_reps, n_groups = values.shape
     names = ([f"{name:.3g}" if isinstance(name, float) else str(name) for name in result.metrics[spec.groups]]
@@ -189,8 +274,9 @@ def spread(values: Sequence[float] | np.ndarray) -> dict[str, float]:
     finite = array[np.isfinite(array)]
     stats: dict[str, float] = {"n": array.size, "nonfinite": array.size - finite.size}
     if finite.size:
-        stats.update(mean=float(finite.mean()), median=float(np.median(finite)), sd=float(finite.std()),
-                     min=float(finite.min()), max=float(finite.max()))
+        with np.errstate(over="ignore"):  # values near the largest float: the mean and sd may overflow to inf
+            stats.update(mean=float(finite.mean()), median=float(np.median(finite)), sd=float(finite.std()),
+                         min=float(finite.min()), max=float(finite.max()))
     return stats
 
 

@@ -18,7 +18,7 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plot_spread, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -44,6 +44,9 @@ torch.Size([10, 3])
 
 NOTES = ("relu_after_input=false drops the ReLU after the input layer, as in the video's code (the notebook "
          "applies it). The original notebook's bug `self.nLayers = nUnits` is fixed, as in the published run.")
+
+
+RUNS = ("demo_accuracy", "accuracy")  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -149,9 +152,11 @@ def printed(result: Result) -> list[str]:
         correlations = np.asarray(metrics["params_accuracy_correlation"], dtype=float)
         lines.append(summary_line("Parameters-accuracy correlation r", correlations,
                                   failed=common.chance_failed(accuracy, 3)) + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
+@note_divergence_of(RUNS)
 def figures(result: Result) -> dict[str, Figure]:
     """``accuracy_by_units`` (one line per depth, mean over reps) and ``accuracy_vs_params`` (scatter)."""
     metrics = result.metrics

@@ -16,7 +16,7 @@ import torch
 
 from dudl.core import data as datasets
 from dudl.core import engine, seeding
-from dudl.lectures.common import figure, plot_spread, tensor_text
+from dudl.lectures.common import figure, plot_spread, plottable, tensor_text
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -169,13 +169,15 @@ def variant_sweep(params: Any, data: torch.Tensor, labels: torch.Tensor, variant
 
 def surface_grid(data: np.ndarray, resolution: int = SURFACE_RESOLUTION,
                  margin: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    """A grid over the data's range (plus ``margin`` of it on each side).
+    """A grid over the data's range (plus ``margin`` of it on each side), of the plottable points only
+    (:func:`~dudl.lectures.common.plottable`; [-1, 1] on an axis without any).
 
     Returns ``points`` float32 [resolution*resolution, 2] (row-major: y outer, x inner) and ``extent``
     [4] = (x_min, x_max, y_min, y_max), as ``imshow`` takes it.
     """
-    data = np.asarray(data, dtype=float)
-    low, high = data.min(axis=0), data.max(axis=0)
+    data = plottable(data)
+    drawn = ~np.isnan(data).any(axis=1)
+    low, high = (data[drawn].min(axis=0), data[drawn].max(axis=0)) if drawn.any() else (-np.ones(2), np.ones(2))
     pad = margin * np.maximum(high - low, 1e-6)
     low, high = low - pad, high + pad
     xs = np.linspace(low[0], high[0], resolution)

@@ -17,7 +17,7 @@ from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
 from dudl.lectures.ann.iris import IRIS_HEAD_OUTPUT, iris_head_lines
-from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plot_spread, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -31,6 +31,9 @@ COURSE_OUTPUT = IRIS_HEAD_OUTPUT + """\
 
 NOTES = ("The course plots ax.plot(accuracies), so its x-axis is the index (n - 1); dudl plots against the "
          "number of hidden units n. The lecture calls the two hidden layers of n units \"one hidden layer\".")
+
+
+RUNS = ("accuracy",)  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -86,9 +89,11 @@ def printed(result: Result) -> list[str]:
         lines.append(summary_line(f"Accuracy (mean over {accuracy.shape[1]} widths)", accuracy.mean(axis=1),
                                   unit="%", failed=common.chance_failed(accuracy, 3))
                      + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
+@note_divergence_of(RUNS)
 def figures(result: Result) -> dict[str, Figure]:
     """``accuracy_by_hidden_units``: accuracy vs width (mean over reps, reps faint), chance lines 33 and 67."""
     widths = result.metric("n_hidden")

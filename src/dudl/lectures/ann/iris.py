@@ -15,7 +15,16 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import Spread, figure, plot_spread, summary_line, with_repetitions
+from dudl.lectures.common import (
+    Spread,
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    plot_spread,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -40,6 +49,9 @@ Final accuracy: 98%
 
 NOTES = ("plot_logits=true draws the raw outputs (logits) under the label 'Probability', as the published run "
          "did; they do not lie in [0, 1] or sum to 1, unlike the softmax the original notebook plotted.")
+
+
+RUNS = ("accuracy",)  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -132,6 +144,7 @@ def printed(result: Result) -> list[str]:
     if len(accuracy) > 1:
         lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3))
                      + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
@@ -192,6 +205,7 @@ def outputs_figure(outputs: Any, legend: tuple[str, ...], markers: tuple[str, ..
     return fig
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(single=("outputs",), spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)")})
 def figures(result: Result) -> dict[str, Figure]:
     """``pairplot``, ``training`` and ``outputs`` (softmax, or logits with ``plot_logits``)."""

@@ -16,7 +16,7 @@ import torch
 
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import figure, summary_line
+from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plottable, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -33,6 +33,9 @@ tensor(0.6750)
 NOTES = ("new_data_each_rep = true draws new qwerties for every repetition of the meta-experiment (the course "
          "reuses one dataset), so the spread also includes the data's. The summary's 'failed' fraction is the "
          "share of all meta-experiment models at chance level (50%).")
+
+
+RUNS = ("demo_accuracy", "sweep_accuracy", "accuracy")  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -127,6 +130,7 @@ def meta_experiment(params: Params, architecture: engine.Architecture, data: tor
     }
 
 
+@note_divergence_of(RUNS)
 def figures(result: Result) -> dict[str, Figure]:
     """``demo_losses``, ``sweep``; with the meta-experiment ``meta_accuracy`` and ``meta_accuracy_map``."""
     metrics = result.metrics
@@ -143,9 +147,11 @@ def figures(result: Result) -> dict[str, Figure]:
         from matplotlib.ticker import MaxNLocator
 
         map_fig, ax = figure()
-        image = ax.pcolormesh(learning_rates, np.arange(accuracy.shape[0]), accuracy, shading="nearest",
-                              vmin=40, vmax=100, cmap="viridis")
-        map_fig.colorbar(image, ax=ax, label="Accuracy (%)")
+        columns = ~np.isnan(plottable(learning_rates))  # pcolormesh takes finite coordinates only
+        if columns.any():
+            image = ax.pcolormesh(learning_rates[columns], np.arange(accuracy.shape[0]), accuracy[:, columns],
+                                  shading="nearest", vmin=40, vmax=100, cmap="viridis")
+            map_fig.colorbar(image, ax=ax, label="Accuracy (%)")
         ax.set_xlabel("Learning rate")
         ax.set_ylabel("Repetition")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -157,9 +163,10 @@ def figures(result: Result) -> dict[str, Figure]:
 def printed(result: Result) -> list[str]:
     """``Final accuracy`` of the demo and the single sweep's success fraction; then the meta-experiment's."""
     metrics = result.metrics
-    lines = [f"Final accuracy: {float(metrics['demo_accuracy']):g}%",
+    lines = [f"Final accuracy: {float(result.metric('demo_accuracy')):g}%",
              common.tensor_text(metrics["sweep_success_fraction"])]
     if "success_fraction" in metrics and result.params["reps"] > 1:
         lines.append(summary_line("Meta-experiment success fraction", metrics["success_fraction"],
                                   failed=common.chance_failed(metrics["accuracy"])) + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

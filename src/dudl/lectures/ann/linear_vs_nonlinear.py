@@ -17,7 +17,17 @@ from sklearn.linear_model import LogisticRegression
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.common import check_distinct, figure, summary_line, with_repetitions
+from dudl.lectures.common import (
+    check_distinct,
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    plottable,
+    set_limits,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -33,6 +43,9 @@ COURSE_OUTPUT = "(none: the lecture is a code demonstration without a published 
 NOTES = ("paired = false gives the linear variant its own initial weights (its cell key gets the variant "
          "index appended); the data stay the repetition's, and the nonlinear variant keeps ann.multilayer's "
          "keys, so it reproduces ann.multilayer exactly either way.")
+
+
+RUNS = ("demo_accuracy", "accuracy")  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -93,9 +106,9 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     if "linear" in params.models:
         first = params.models.index("linear") * per_variant
         metrics.update(collapse_metrics(out, model_data, first, reps, n_rates))
-    metrics["logistic_regression_accuracy"] = np.array(
-        [100 * LogisticRegression().fit(x, y).score(x, y) for x, y in zip(data.numpy(), labels.numpy(),
-                                                                          strict=True)])
+    metrics["logistic_regression_accuracy"] = np.array(  # NaN for data that overflowed float32 (huge blur)
+        [100 * LogisticRegression().fit(x, y).score(x, y) if np.isfinite(x).all() else np.nan
+         for x, y in zip(data.numpy(), labels.numpy(), strict=True)])
     demo_rows = [v * per_variant for v in range(n_models)]
     surfaces = [common.decision_surface(out.module(k), architectures[v], data[0].numpy())
                 for v, k in enumerate(demo_rows)]
@@ -121,6 +134,7 @@ def collapse_metrics(out: engine.TrainResult, model_data: torch.Tensor, first: i
     }
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(single=("losses",))
 def figures(result: Result) -> dict[str, Figure]:
     """``sweep``, ``losses`` (a panel per variant), ``decision_boundaries`` and ``decision_surface``."""
@@ -142,12 +156,14 @@ def figures(result: Result) -> dict[str, Figure]:
     common.plot_classes(ax, data, labels)
     if "demo_collapsed_weights" in metrics:
         w1, w2, b = np.asarray(metrics["demo_collapsed_weights"], dtype=float)
-        xs = np.linspace(data[:, 0].min(), data[:, 0].max(), 2)
-        if abs(w2) > 1e-12:
-            ax.plot(xs, -(w1 * xs + b) / w2, "m-", linewidth=2)
-        else:
+        drawn = plottable(data)
+        xs = np.linspace(np.nanmin(drawn[:, 0]), np.nanmax(drawn[:, 0]), 2)
+        if np.isfinite([w1, w2, b]).all() and abs(w2) > 1e-12:  # (a diverged model has no boundary)
+            with np.errstate(all="ignore"):
+                ax.plot(xs, plottable(-(w1 * xs + b) / w2), "m-", linewidth=2)
+        elif np.isfinite([w1, w2, b]).all():
             ax.axvline(-b / w1 if abs(w1) > 1e-12 else 0.0, color="m", linewidth=2)
-        ax.set_ylim(data[:, 1].min() - 1, data[:, 1].max() + 1)
+        set_limits(ax, "y", np.nanmin(drawn[:, 1]) - 1, np.nanmax(drawn[:, 1]) + 1)
         ax.legend(["class 0", "class 1", "w·x + b = 0"])
         ax.set_title(f"Collapsed linear model: w = [{w1:.3g}, {w2:.3g}], b = {b:.3g}")
     else:
@@ -183,4 +199,5 @@ def printed(result: Result) -> list[str]:
         lines += [summary_line(f"Success fraction ({name})", success[:, v],
                                failed=common.chance_failed(accuracy[:, v])) + " of the models at chance"
                   for v, name in enumerate(names)]
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

@@ -13,7 +13,7 @@ import numpy as np
 
 from dudl.core import engine, models
 from dudl.lectures.ann import common
-from dudl.lectures.common import summary_line, with_repetitions
+from dudl.lectures.common import diverged_runs, divergence_lines, note_divergence_of, summary_line, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -26,6 +26,9 @@ COURSE_OUTPUT = """\
 Final accuracy: 99%
 [the accByLR list: 50 accuracy tensors, one per learning rate]
 tensor(0.7600)"""
+
+
+RUNS = ("demo_accuracy", "accuracy")  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -87,6 +90,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(single=("data", ("sweep", 1)))
 def figures(result: Result) -> dict[str, Figure]:
     """``data`` (rep 0), ``demo_losses`` and ``sweep`` (accuracy: mean over reps, reps faint; rep 0's losses)."""
@@ -105,9 +109,10 @@ def printed(result: Result) -> list[str]:
     metrics = result.metrics
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     success = np.asarray(metrics["success_fraction"], dtype=float)
-    lines = [f"Final accuracy: {float(metrics['demo_accuracy']):g}%", common.accuracy_lines(accuracy[0]),
+    lines = [f"Final accuracy: {float(result.metric('demo_accuracy')):g}%", common.accuracy_lines(accuracy[0]),
              common.tensor_text(success[0])]
     if accuracy.shape[0] > 1:
         lines.append(summary_line("Success fraction", success, failed=common.chance_failed(accuracy))
                      + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

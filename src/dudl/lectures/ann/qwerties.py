@@ -13,7 +13,14 @@ import numpy as np
 
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import Spread, summary_line, with_repetitions
+from dudl.lectures.common import (
+    Spread,
+    diverged_runs,
+    divergence_lines,
+    note_divergence_of,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -39,6 +46,9 @@ Final accuracy: 84.5%"""
 
 NOTES = ("With reps > 1 the summary's 'failed' fraction counts runs at chance level (50%): the single "
          "hidden ReLU unit died and the model gives every sample the same class.")
+
+
+RUNS = ("accuracy",)  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -95,6 +105,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(
     single=("data", "predictions", "decision_surface"),
     spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)", chance=50)},
@@ -123,4 +134,5 @@ def printed(result: Result) -> list[str]:
     if accuracy.size > 1:
         lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy))
                      + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

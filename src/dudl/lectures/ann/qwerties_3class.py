@@ -16,7 +16,14 @@ import torch
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
 from dudl.lectures.ann.iris import class_accuracy, outputs_figure, training_figure
-from dudl.lectures.common import Spread, summary_line, with_repetitions
+from dudl.lectures.common import (
+    Spread,
+    diverged_runs,
+    divergence_lines,
+    note_divergence_of,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -34,6 +41,9 @@ Final accuracy: 93.3333%
 NOTES = ("double_softmax=true is the course's code: the model ends in Softmax(dim=1) and CrossEntropyLoss "
          "applies log-softmax again, so the loss cannot go below -log(e/(e+2)) ~ 0.551 and its gradients are "
          "squashed; double_softmax=false outputs logits (the usual way), and probabilities = softmax(logits).")
+
+
+RUNS = ("accuracy",)  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -103,9 +113,11 @@ def printed(result: Result) -> list[str]:
     if len(accuracy) > 1:
         lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3))
                      + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(
     single=("data", "outputs"),
     spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)")},

@@ -15,7 +15,15 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann.common import losses_figure, predictions_panel
-from dudl.lectures.common import Spread, figure, summary_line, with_repetitions
+from dudl.lectures.common import (
+    Spread,
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -31,6 +39,9 @@ Sequential(
   (2): Linear(in_features=1, out_features=1, bias=True)
 )
 0.1991717666387558"""
+
+
+RUNS = ("final_loss",)  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -99,6 +110,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     return {"x": xs, "y": ys, **fitted}
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(single=("data", "predictions"), spreads={"final_loss_spread": Spread("final_loss", "final loss")})
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses`` and ``predictions`` (repetition 0; losses: mean over reps, reps faint)."""
@@ -131,6 +143,7 @@ def printed(result: Result) -> list[str]:
         lines.append(summary_line("Final loss", final_loss,
                                   failed=np.asarray(result.metrics["flat_prediction"], dtype=bool))
                      + " (a dead ReLU unit: flat predictions)")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 

@@ -16,7 +16,7 @@ from dudl.core import data as datasets
 from dudl.core import seeding
 from dudl.lectures.ann.common import predictions_panel
 from dudl.lectures.ann.regression import fit_regression
-from dudl.lectures.common import figure, plot_spread, summary_line
+from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plot_spread, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -34,6 +34,9 @@ NOTES = ("Quirk: the course stores losses[-1], the loss of the last epoch's forw
          "correlation undefined; it is set to 0 and flagged in flat_prediction.")
 
 EXAMPLE_INDEX = 1  # stream-2 index of the example_data figure's dataset (the demo is index 0)
+
+
+RUNS = ("demo_final_loss", "final_loss")  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -104,6 +107,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     }
 
 
+@note_divergence_of(RUNS)
 def figures(result: Result) -> dict[str, Figure]:
     """``demo``, ``slope_sweep`` (means over repetitions, each repetition faint) and ``example_data``."""
     params, metrics = result.params, result.metrics
@@ -114,7 +118,7 @@ def figures(result: Result) -> dict[str, Figure]:
     left.set_xlabel("Epoch")
     left.set_title("Loss")
     predictions_panel(right, demo_x, demo_y, metrics["demo_predictions"],
-                      f"prediction-data corr = {float(metrics['demo_correlation']):.2f}")
+                      f"prediction-data corr = {float(result.metric('demo_correlation')):.2f}")
     right.set_xlabel("x")
     right.set_ylabel("y")
 
@@ -142,10 +146,11 @@ def printed(result: Result) -> list[str]:
     metrics = result.metrics
     flat = np.asarray(metrics["flat_prediction"], dtype=bool)
     correlation = np.asarray(metrics["correlation"], dtype=float)
-    lines = [f"demo (slope {result.params['demo_slope']:g}): final loss {float(metrics['demo_final_loss']):g}, "
-             f"prediction-data corr = {float(metrics['demo_correlation']):.2f}",
+    lines = [f"demo (slope {result.params['demo_slope']:g}): final loss {float(result.metric('demo_final_loss')):g}, "
+             f"prediction-data corr = {float(result.metric('demo_correlation')):.2f}",
              f"constant predictions (dead ReLU, correlation set to 0): {int(flat.sum())} of {flat.size} models"]
     if correlation.shape[0] > 1:
         lines.append(summary_line("Correlation (mean over slopes)", correlation.mean(axis=1),
                                   failed=flat) + " (a dead ReLU unit: flat predictions)")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

@@ -17,7 +17,15 @@ import numpy as np
 from dudl.core import engine, models
 from dudl.lectures.ann import common
 from dudl.lectures.ann.seq_vs_class import DEFINITIONS, Definition, shown_definition, variant_index
-from dudl.lectures.common import check_distinct, figure, summary_line, with_repetitions
+from dudl.lectures.common import (
+    check_distinct,
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -36,6 +44,9 @@ NOTES = ("paired = true gives both definitions the same initial weights and data
          "Sequential. paired = false gives the class its own initial weights (its keys get the definition index "
          "appended; the data stay the repetition's), so the difference becomes that of two independent runs. "
          "The Sequential definition uses ann.multilayer's keys, so it reproduces ann.multilayer (n_hidden 16).")
+
+
+RUNS = ("demo_accuracy", "accuracy")  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -119,9 +130,11 @@ def printed(result: Result) -> list[str]:
         for d in order:
             lines.append(summary_line(f"Success fraction ({definitions[d]})", success[:, d],
                                       failed=common.chance_failed(accuracy[:, d], 2)) + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(single=("data", ("sweep", 1)))
 def figures(result: Result) -> dict[str, Figure]:
     """``data`` (repetition 0), ``demo_losses`` (one line per definition) and ``sweep`` (accuracy per

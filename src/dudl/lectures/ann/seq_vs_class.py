@@ -17,7 +17,17 @@ import torch
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
 from dudl.lectures.ann.qwerties import misclassified_rows
-from dudl.lectures.common import Spread, check_distinct, figure, plot_spread, summary_line, with_repetitions
+from dudl.lectures.common import (
+    Spread,
+    check_distinct,
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    plot_spread,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -41,6 +51,9 @@ Final accuracy: 50%"""
 NOTES = ("paired = false gives the class definition its own initial weights (its cell key gets the definition "
          "index appended); the data stay the repetition's. The sequential definition is ann.qwerties' model "
          "with ann.qwerties' keys, so it reproduces ann.qwerties exactly.")
+
+
+RUNS = ("accuracy",)  # metrics with one value per trained model (NaN: diverged)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
@@ -125,6 +138,7 @@ def shown_definition(definitions: Any) -> int:
     return definitions.index("class") if "class" in definitions else 0
 
 
+@note_divergence_of(RUNS)
 @with_repetitions(
     single=("data", "predictions"),
     spreads={"accuracy_spread": Spread("accuracy", "accuracy (%)", groups="definitions")},
@@ -145,8 +159,9 @@ def figures(result: Result) -> dict[str, Figure]:
     ax.set_ylabel("Loss")
     shown = shown_definition(names)
     accuracy = float(np.asarray(metrics["accuracy"], dtype=float)[0, shown])
-    return {"data": common.data_figure(data, labels), "losses": loss_fig,
+    figs = {"data": common.data_figure(data, labels), "losses": loss_fig,
             "predictions": common.predictions_figure(data, labels, metrics["misclassified"][0], accuracy)}
+    return figs
 
 
 def printed(result: Result) -> list[str]:
@@ -159,4 +174,5 @@ def printed(result: Result) -> list[str]:
         name = list(result.metrics["definitions"])[shown]
         lines.append(summary_line(f"Final accuracy ({name})", accuracy[:, shown], unit="%",
                                   failed=common.chance_failed(accuracy[:, shown])) + " of the models at chance")
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

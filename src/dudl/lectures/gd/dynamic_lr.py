@@ -16,7 +16,17 @@ import numpy as np
 
 from dudl.core.descent import SCHEDULES, Schedule, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC
-from dudl.lectures.common import Spread, check_distinct, check_finite, check_grid, figure, with_repetitions
+from dudl.lectures.common import (
+    Spread,
+    check_distinct,
+    check_finite,
+    check_grid,
+    figure,
+    linspace,
+    note_divergence_of,
+    plottable,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -79,7 +89,7 @@ def starts_of(params: Params, grid: np.ndarray) -> np.ndarray:
 
 def run(params: Params) -> dict[str, Any]:
     """One descent per (repetition, schedule), all in one batch: records [reps, n_schedules, epochs]."""
-    grid = np.linspace(params.x_min, params.x_max, params.n_grid)
+    grid = linspace(params.x_min, params.x_max, params.n_grid)
     starts = starts_of(params, grid)
     base_rates = {"fixed": params.learning_rate_fixed, "gradient": params.learning_rate_gradient,
                   "time": params.learning_rate_time}
@@ -95,6 +105,13 @@ def run(params: Params) -> dict[str, Any]:
     }
 
 
+def figures_diverged(result: Result) -> np.ndarray:
+    """Which descents of a Result diverged [reps, n_schedules]."""
+    with np.errstate(all="ignore"):
+        return diverged(QUADRATIC.f(result.metric("start")), QUADRATIC.f(result.metric("final_minimum")))
+
+
+@note_divergence_of(figures_diverged, "runs")
 @with_repetitions(
     single=("schedules",),
     spreads={"final_spread": Spread("final_minimum", "final x", groups="schedules", reference=0.5)},
@@ -105,7 +122,7 @@ def figures(result: Result) -> dict[str, Figure]:
     panels = (("trajectory", "Local minimum"), ("gradients", "Derivative"), ("lr_by_iteration", "Learning rate"))
     for ax, (name, label) in zip(axes, panels, strict=True):
         for values in np.asarray(m[name], dtype=float)[0]:
-            ax.plot(values, "o-", markerfacecolor="w")
+            ax.plot(plottable(values), "o-", markerfacecolor="w")
         ax.set_xlabel("Iteration")
         ax.set_ylabel(label)
     axes[2].legend([LEGEND[name] for name in m["schedules"]])

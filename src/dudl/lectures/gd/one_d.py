@@ -11,7 +11,7 @@ and :func:`print_final`; every gd lecture's printed lines end with :func:`outcom
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,18 @@ import numpy as np
 
 from dudl.core.descent import Descent, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC, Curve
-from dudl.lectures.common import Spread, check_finite, check_grid, figure, summary_line, with_repetitions
+from dudl.lectures.common import (
+    Spread,
+    check_finite,
+    check_grid,
+    figure,
+    linspace,
+    note_divergence_of,
+    plottable,
+    set_limits,
+    summary_line,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -69,7 +80,7 @@ class Params(BaseParams):
 
 def run(params: Params) -> dict[str, Any]:
     """B10 on 3x² − 3x + 4 from each repetition's start: [reps] starts and finals, [reps, epochs] records."""
-    grid = np.linspace(params.x_min, params.x_max, params.n_grid)
+    grid = linspace(params.x_min, params.x_max, params.n_grid)
     starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)
     descent = descend(QUADRATIC.df, starts, params.learning_rate, params.epochs, grad_threshold=params.grad_threshold)
     return {**descent_metrics(QUADRATIC, starts, descent), "n_iterations": descent.n_iterations}
@@ -106,17 +117,19 @@ def result_figure(curve: Curve, grid: np.ndarray, final: float, derivative_style
     fig, ax = figure()
     _draw_function(ax, curve, grid, derivative_style)
     with np.errstate(all="ignore"):
-        ax.plot(final, curve.f(np.float64(final)), "ro")
-        ax.plot(final, curve.df(np.float64(final)), "ro")
+        ax.plot(plottable(final), plottable(curve.f(np.float64(final))), "ro")
+        ax.plot(plottable(final), plottable(curve.df(np.float64(final))), "ro")
     ax.legend(["f(x)", "df", "f(x) min"])
     ax.set_title(f"Empirical local minimum: {final}")
     return fig
 
 
 def _draw_function(ax: Axes, curve: Curve, grid: np.ndarray, derivative_style: str) -> None:
-    ax.plot(grid, curve.f(grid))
-    ax.plot(grid, curve.df(grid), derivative_style)
-    ax.set_xlim(grid[0], grid[-1])
+    """f and f' on the grid (what is plottable of them: a huge grid overflows f)."""
+    with np.errstate(all="ignore"):
+        ax.plot(plottable(grid), plottable(curve.f(grid)))
+        ax.plot(plottable(grid), plottable(curve.df(grid)), derivative_style)
+    set_limits(ax, "x", grid[0], grid[-1])
     ax.grid(True)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
@@ -126,20 +139,34 @@ def trajectory_figure(trajectory: np.ndarray, gradients: np.ndarray, final: floa
     """Two panels against 'Iteration': 'Local minimum' and 'Derivative', titled with the final value."""
     fig, axes = figure(ncols=2, height=4)
     for ax, values, label in zip(axes, (trajectory, gradients), ("Local minimum", "Derivative"), strict=True):
-        ax.plot(values, "o-")
+        ax.plot(plottable(values), "o-")
         ax.set_xlabel("Iteration")
         ax.set_ylabel(label)
         ax.set_title(f"Final estimated minimum: {final:.5f}")
     return fig
 
 
+def runs_diverged(curve: Curve, starts: np.ndarray, finals: np.ndarray) -> np.ndarray:
+    """Which 1-D descents on ``curve`` diverged (:func:`~dudl.core.descent.diverged`), from their starts and
+    final points [runs]."""
+    with np.errstate(all="ignore"):
+        return diverged(curve.f(starts), curve.f(finals))
+
+
+def descents_diverged(curve: Curve) -> Callable[[Result], np.ndarray]:
+    """For :func:`~dudl.lectures.common.note_divergence_of`: which of a Result's descents on ``curve`` (its
+    metrics ``start`` and ``final_minimum`` [reps]) diverged."""
+    return lambda result: runs_diverged(curve, result.metric("start"), result.metric("final_minimum"))
+
+
+@note_divergence_of(descents_diverged(QUADRATIC), "runs")
 @with_repetitions(
     single=("result", "trajectory"),
     spreads={"final_spread": Spread("final_minimum", "final x", reference=0.5)},
 )
 def figures(result: Result) -> dict[str, Figure]:
     p, m = result.params, result.metrics
-    grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])
+    grid = linspace(p["x_min"], p["x_max"], p["n_grid"])
     final = float(np.asarray(m["final_minimum"], dtype=float)[0])
     return {
         "function": function_figure(QUADRATIC, grid),

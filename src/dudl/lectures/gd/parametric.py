@@ -19,8 +19,17 @@ import numpy as np
 
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import DAMPED_SINE
-from dudl.lectures.common import Spread, check_finite, check_grid, figure, with_repetitions
-from dudl.lectures.gd.one_d import function_figure, outcome_lines, result_figure
+from dudl.lectures.common import (
+    Spread,
+    check_finite,
+    check_grid,
+    figure,
+    linspace,
+    note_divergence_of,
+    plottable,
+    with_repetitions,
+)
+from dudl.lectures.gd.one_d import function_figure, outcome_lines, result_figure, runs_diverged
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -82,7 +91,7 @@ class Params(BaseParams):
 
 def run(params: Params) -> dict[str, Any]:
     """The single run [reps] and experiments 1-3 (deterministic sweeps), all in one vectorised descent."""
-    grid = np.linspace(params.x_min, params.x_max, params.n_grid)
+    grid = linspace(params.x_min, params.x_max, params.n_grid)
     single_starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)
     start_values = np.array(params.start_values)
     learning_rates = np.array(params.learning_rates)
@@ -109,32 +118,43 @@ def run(params: Params) -> dict[str, Any]:
     }
 
 
+def figures_diverged(result: Result) -> np.ndarray:
+    """Which descents of a Result diverged, one flag per descent: the single runs, experiment 1 (per start
+    value), experiments 2 and 3 (per learning rate, from ``sweep_start``)."""
+    return np.concatenate([
+        runs_diverged(DAMPED_SINE, result.metric("start"), result.metric("final_minimum")),
+        runs_diverged(DAMPED_SINE, result.metric("start_values"), result.metric("final_by_start")),
+        runs_diverged(DAMPED_SINE, result.params["sweep_start"], result.metric("final_by_learning_rate"))])
+
+
+@note_divergence_of(figures_diverged, "runs")
 @with_repetitions(
     single=("single_run",),
     spreads={"final_spread": Spread("final_minimum", "final x of the single run")},
 )
 def figures(result: Result) -> dict[str, Figure]:
     p, m = result.params, result.metrics
-    grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])
+    grid = linspace(p["x_min"], p["x_max"], p["n_grid"])
     final = float(np.asarray(m["final_minimum"], dtype=float)[0])
-    learning_rates = np.asarray(m["learning_rates"], dtype=float)
+    learning_rates = plottable(m["learning_rates"])
     epoch_counts = np.asarray(m["epoch_counts"], dtype=float)
-    by_lr_and_epochs = np.asarray(m["final_by_lr_and_epochs"], dtype=float)  # [n_learning_rates, n_epoch_counts]
+    by_lr_and_epochs = plottable(m["final_by_lr_and_epochs"])  # [n_learning_rates, n_epoch_counts]
 
     start_fig, ax = figure()
-    ax.plot(np.asarray(m["start_values"], dtype=float), np.asarray(m["final_by_start"], dtype=float), "s-")
+    ax.plot(plottable(m["start_values"]), plottable(m["final_by_start"]), "s-")
     ax.set_xlabel("Starting guess")
     ax.set_ylabel("Final guess")
 
     lr_fig, ax = figure()
-    ax.plot(learning_rates, np.asarray(m["final_by_learning_rate"], dtype=float), "s-")
+    ax.plot(learning_rates, plottable(m["final_by_learning_rate"]), "s-")
     ax.set_xlabel("Learning rate")
     ax.set_ylabel("Final guess")
 
     heatmap_fig, ax = figure()
     limits = {"vmin": -1.45, "vmax": -1.2} if p["sweep_start"] == DEFAULT_SWEEP_START else {}
-    image = ax.imshow(by_lr_and_epochs.T, extent=(learning_rates[0], learning_rates[-1], epoch_counts[0],
-                                                  epoch_counts[-1]), aspect="auto", origin="lower", **limits)
+    extent = (learning_rates[0], learning_rates[-1], epoch_counts[0], epoch_counts[-1])
+    image = ax.imshow(by_lr_and_epochs.T, extent=extent if np.isfinite(extent).all() else None, aspect="auto",
+                      origin="lower", **limits)
     ax.set_xlabel("Learning rate")
     ax.set_ylabel("Training epochs")
     ax.set_title("Final guess")

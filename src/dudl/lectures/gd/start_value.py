@@ -15,8 +15,15 @@ import numpy as np
 
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import BUMPY
-from dudl.lectures.common import Spread, check_finite, check_grid, with_repetitions
-from dudl.lectures.gd.one_d import descent_metrics, function_figure, outcome_lines, print_final, result_figure
+from dudl.lectures.common import Spread, check_finite, check_grid, linspace, note_divergence_of, with_repetitions
+from dudl.lectures.gd.one_d import (
+    descent_metrics,
+    descents_diverged,
+    function_figure,
+    outcome_lines,
+    print_final,
+    result_figure,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -63,16 +70,17 @@ class Params(BaseParams):
 
 def run(params: Params) -> dict[str, Any]:
     """B10 on cos(2πx) + x² from each repetition's start: [reps] starts and finals, [reps, epochs] records."""
-    grid = np.linspace(params.x_min, params.x_max, params.n_grid)
+    grid = linspace(params.x_min, params.x_max, params.n_grid)
     starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)
     descent = descend(BUMPY.df, starts, params.learning_rate, params.epochs)
     return descent_metrics(BUMPY, starts, descent)
 
 
+@note_divergence_of(descents_diverged(BUMPY), "runs")
 @with_repetitions(single=("result",), spreads={"final_spread": Spread("final_minimum", "final x")})
 def figures(result: Result) -> dict[str, Figure]:
     p = result.params
-    grid = np.linspace(p["x_min"], p["x_max"], p["n_grid"])
+    grid = linspace(p["x_min"], p["x_max"], p["n_grid"])
     final = float(result.metric("final_minimum")[0])
     return {"function": function_figure(BUMPY, grid), "result": result_figure(BUMPY, grid, final)}
 

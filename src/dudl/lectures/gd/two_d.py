@@ -13,9 +13,19 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import sympy
 
-from dudl.core.descent import descend, random_starts
+from dudl.core.descent import descend, diverged, random_starts
 from dudl.core.surfaces import peaks, peaks_gradient, peaks_landscape, peaks_partials
-from dudl.lectures.common import Spread, check_finite, check_grid, figure, with_repetitions
+from dudl.lectures.common import (
+    PLOT_LIMIT,
+    Spread,
+    check_finite,
+    check_grid,
+    figure,
+    linspace,
+    note_divergence_of,
+    plottable,
+    with_repetitions,
+)
 from dudl.lectures.gd.one_d import outcome_lines
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
@@ -93,27 +103,41 @@ def run(params: Params) -> dict[str, Any]:
     }
 
 
+def figures_diverged(result: Result) -> np.ndarray:
+    """Which descents (ascents) of a Result diverged [reps]: peaks at the start and at the end decide."""
+    starts = result.metric("start")
+    with np.errstate(all="ignore"):
+        return diverged(peaks(starts[:, 0], starts[:, 1]), result.metric("final_value"),
+                        ascent=result.params["ascent"])
+
+
+@note_divergence_of(figures_diverged, "runs")
 @with_repetitions(
     single=("trajectory",),
     spreads={"final_spread": Spread("final_value", "peaks(x, y) where the descent stopped")},
 )
 def figures(result: Result) -> dict[str, Figure]:
     p, m = result.params, result.metrics
-    grid = np.linspace(p["grid_min"], p["grid_max"], p["n_grid"])
-    landscape = peaks_landscape(grid)
-    extent = (grid[0], grid[-1], grid[0], grid[-1])
+    grid = linspace(p["grid_min"], p["grid_max"], p["n_grid"])
+    with np.errstate(all="ignore"):  # a huge grid overflows peaks: those pixels are NaN (blank)
+        landscape = peaks_landscape(grid)
+    extent = plottable((grid[0], grid[-1], grid[0], grid[-1]))
 
     def landscape_figure() -> tuple[Figure, Axes]:
-        """A new figure of the landscape in colour, -5 to 5, with its colour bar."""
+        """A new figure of the landscape in colour, -5 to 5, with its colour bar (none if the grid is too big
+        to draw)."""
         fig, ax = figure(width=6, height=5)
-        fig.colorbar(ax.imshow(landscape, extent=extent, vmin=-5, vmax=5, origin="lower"), ax=ax)
+        if np.isfinite(extent).all():
+            fig.colorbar(ax.imshow(landscape, extent=tuple(extent), vmin=-5, vmax=5, origin="lower"), ax=ax)
+        else:
+            ax.set_title(f"(landscape not drawn: the grid reaches beyond +/-{PLOT_LIMIT:g})")
         return fig, ax
 
     landscape_fig, _ = landscape_figure()
 
-    start = np.asarray(m["start"], dtype=float)[0]
-    path = np.asarray(m["trajectory"], dtype=float)[0]
-    end = np.asarray(m["final_point"], dtype=float)[0]
+    start = plottable(np.asarray(m["start"], dtype=float)[0])
+    path = plottable(np.asarray(m["trajectory"], dtype=float)[0])
+    end = plottable(np.asarray(m["final_point"], dtype=float)[0])
     trajectory_fig, ax = landscape_figure()
     ax.plot(start[0], start[1], "bs", label="rnd start")
     ax.plot(end[0], end[1], "ro", label="local max" if p["ascent"] else "local min")

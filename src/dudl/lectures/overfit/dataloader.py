@@ -44,6 +44,9 @@ NOTES = (
 N_TOY_ROWS = 10
 
 
+RUNS = ("test_accuracy",)  # metrics with one value per trained model (NaN: diverged)
+
+
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
 LOOK_FOR = (
     "A DataLoader feeds the training data in mini-batches, shuffled every epoch. Look at the training and test "
@@ -145,9 +148,11 @@ def printed(result: Any) -> list[str]:
     test_accuracy = np.asarray(metrics["test_accuracy"], dtype=float)
     if len(test_accuracy) > 1:
         lines.append(common.summary_line("Final TEST accuracy", test_accuracy, unit="%"))
+    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
     return lines
 
 
+@common.note_divergence_of(RUNS)
 @common.with_repetitions(
     single=("accuracy",),
     spreads={"test_accuracy_spread": common.Spread("test_accuracy", "test accuracy (%)")},

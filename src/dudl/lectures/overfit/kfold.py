@@ -32,6 +32,9 @@ NOTES = (
 )
 
 
+RUNS = ("test_accuracy",)  # metrics with one value per trained model (NaN: diverged)
+
+
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
 LOOK_FOR = (
     "K-fold cross-validation trains K models, each tested on a different fifth of the data. Look at how much the "
@@ -114,9 +117,11 @@ def printed(result: Any) -> list[str]:
     lines.append(f"Mean TEST accuracy: {means[0]:.4g}% (sd {sds[0]:.3g})")
     if len(means) > 1:
         lines.append(common.summary_line("Mean TEST accuracy", means, unit="%"))
+    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
     return lines
 
 
+@common.note_divergence_of(RUNS)
 @common.with_repetitions(
     single=("fold_accuracy", "test_accuracy_by_epoch"),
     spreads={"mean_accuracy_spread": common.Spread("mean_test_accuracy", "mean test accuracy over the folds (%)")},

@@ -47,6 +47,9 @@ NOTES = (
 )
 
 
+RUNS = ("test_accuracy",)  # metrics with one value per trained model (NaN: diverged)
+
+
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
 LOOK_FOR = (
     "Splitting the data by hand into training and test sets. The split must be random: iris is sorted by species,"
@@ -161,9 +164,11 @@ def printed(result: Any) -> list[str]:
     ]
     if len(test_accuracy) > 1:
         lines.append(common.summary_line("Final TEST accuracy", test_accuracy, unit="%"))
+    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
     return lines
 
 
+@common.note_divergence_of(RUNS)
 @common.with_repetitions(
     single=("training",),
     spreads={"test_accuracy_spread": common.Spread("test_accuracy", "test accuracy (%)")},

@@ -31,6 +31,9 @@ NOTES = (
 )
 
 
+RUNS = ("test_loss",)  # metrics with one value per trained model (NaN: diverged)
+
+
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
 LOOK_FOR = (
     "The regression model trained on 80% of the points and tested on the other 20%. Look at the test loss staying"
@@ -105,9 +108,11 @@ def printed(result: Any) -> list[str]:
              f"Final TRAIN loss: {train_loss[0]:.2f}", f"Final TEST loss: {test_loss[0]:.2f}"]
     if len(test_loss) > 1:
         lines.append(common.summary_line("Final TEST loss", test_loss))
+    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
     return lines
 
 
+@common.note_divergence_of(RUNS)
 @common.with_repetitions(
     single=("data", "predictions", "losses"),
     spreads={"test_loss_spread": common.Spread("test_loss", "test loss")},

@@ -42,6 +42,9 @@ NOTES = (
 TOY_INDEX = 1  # stream 2 index of the toy-data split (index 0 is the iris demo model)
 
 
+RUNS = ("test_accuracy",)  # metrics with one value per trained model (NaN: diverged)
+
+
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.
 LOOK_FOR = (
     "scikit-learn's train_test_split does the random split. Look at the test accuracy following the training "
@@ -140,9 +143,11 @@ def printed(result: Any) -> list[str]:
     if test_accuracy.shape[0] > 1:
         lines.append(common.summary_line("Final TEST accuracy (mean over training proportions)",
                                          np.nanmean(test_accuracy, axis=1), unit="%"))
+    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
     return lines
 
 
+@common.note_divergence_of(RUNS)
 @common.with_repetitions(spreads={"test_accuracy_spread": common.Spread(
     "test_accuracy", "final test accuracy (%)", groups="train_proportions", groups_label="training proportion")})
 def figures(result: Any) -> dict[str, Any]:

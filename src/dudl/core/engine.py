@@ -337,7 +337,7 @@ _PARALLEL_FLOPS = 2e8
 # a group of models of one padded shape is cut into blocks of about this many estimated seconds (and at
 # most _BLOCK_MODELS models): small enough to resume, cache and spread over workers, big enough that
 # the per-operation costs stay small
-_BLOCK_SECONDS = 2.0
+_BLOCK_SECONDS = 5.0
 _BLOCK_MODELS = 256
 
 

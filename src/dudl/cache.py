@@ -60,8 +60,7 @@ class BlockCache:
             reason = error.strerror or str(error)
             raise ParamError(f"--cache {str(self.folder)!r} is not a writable folder ({reason}); give another "
                              "folder or --no-cache") from None
-        self.hits = 0
-        self.stored = 0
+        self.hits = 0  # entries taken from the cache by this object
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.block"
@@ -99,4 +98,3 @@ class BlockCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        self.stored += 1

@@ -124,7 +124,7 @@ def test_a_run_over_max_seconds_is_refused_with_the_command_line(client):
     response = start(client, "ann.learning-rates", epochs="1000000", reps="1000")
     assert response.status_code == 422
     message = response.json()["errors"]["run"]
-    assert "dudl run ann.learning-rates --param 'epochs=1000000' --param 'reps=1000'" in message
+    assert "dudl run ann.learning-rates --param epochs=1000000 --param reps=1000 --max-seconds 100000" in message
     assert "120 s" in message
 
 

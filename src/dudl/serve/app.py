@@ -31,6 +31,7 @@ import contextlib
 import dataclasses
 import html
 import json
+import shlex
 import threading
 import typing
 from collections.abc import AsyncIterator
@@ -101,7 +102,7 @@ def parse_values(experiment_id: str, values: Any) -> dict[str, Any]:
     try:
         return registry.resolve(experiment_id, overrides).to_dict()
     except ParamError as error:  # a check between parameters: shown next to the first field it names
-        named = [name for name in overrides if f"'{name}'" in str(error) or name in str(error)]
+        named = [name for name in overrides if f"'{name}'" in str(error)]
         raise Invalid({named[0] if named else "params": str(error)}) from None
 
 
@@ -115,11 +116,11 @@ class Invalid(Exception):  # noqa: N818 - a client error, answered with 422
 
 def cli_command(experiment_id: str, values: dict[str, Any]) -> str:
     """The ``dudl run`` command line of a run with these (changed) values, for a run refused here."""
-    parts = [f"dudl run {experiment_id}"]
+    parts = ["dudl", "run", experiment_id]
     for name, value in values.items():
-        text = value if isinstance(value, str) else json.dumps(value)
-        parts.append(f"--param '{name}={text}'")
-    return " ".join(parts)
+        text = value.strip() if isinstance(value, str) else json.dumps(value)
+        parts += ["--param", f"{name}={text}"]
+    return shlex.join(parts)
 
 
 # -- helpers -------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from dudl.serve.worker import CANCEL_GRACE_S, Worker
 
-CACHE_SIZE = 64  # finished results kept (figures included, typically 0.1-1 MB each)
+CACHE_SIZE = 32  # finished results kept (figures and exported models included, typically 0.1-2 MB each)
 TERMINAL = ("done", "error", "cancelled")
 
 

@@ -135,6 +135,10 @@ def test_any_sub_sweep_gives_each_model_the_same_bits(full, data_) -> None:
     ("ann.hidden-units", dict(n_hidden=(1, 5, 40, 100), epochs=10), ("accuracy", "losses", "final_loss")),
     ("ann.learning-rates", dict(learning_rates=(0.001, 0.05, 0.1), epochs=5, meta_epochs=20),
      ("accuracy", "final_loss")),
+    ("ann.regression", dict(epochs=30), ("losses", "predictions", "final_loss")),
+    ("ann.qwerties", dict(epochs=30), ("losses", "final_loss")),
+    ("overfit.regression", dict(epochs=30), ("losses", "predictions", "test_loss_by_epoch")),
+    ("overfit.dataloader", dict(epochs=5), ("losses", "train_accuracy_by_epoch")),
 ])
 def test_repetition_r_is_the_same_bits_whatever_reps(experiment, params, metrics) -> None:
     runs = {reps: dudl.run(experiment, reps=reps, **params) for reps in (1, 3, 7)}

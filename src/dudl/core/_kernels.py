@@ -1,9 +1,9 @@
 """The engine's inner loop: forward, hand-written backward and SGD for G stacked models, in place.
 
-Layout: activations are [G, units, R] (model, unit, row), so that a shared input's first layer is ONE
-matrix product ``W1 [G*h, F+1] @ X^T [F+1, R]`` (its bias folded in as a column, the inputs get a row of
-ones), per-row reductions run over the contiguous last axis, and a layer with one input unit is an
-elementwise product. Weights are [G, out, in], biases [G, out, 1].
+Layout: activations are [G, units, R] (model, unit, row), so that the first layer is one batched product
+``W1 [G, h, F+1] @ X^T [G, F+1, R]`` (its bias folded in as a column, the inputs get a row of ones; a shared
+input is expanded, not copied), per-row reductions run over the contiguous last axis, and a layer with one
+input unit is an elementwise product. Weights are [G, out, in], biases [G, out, 1].
 
 Every buffer is allocated once per row count and reused; every big operation writes in place or into a
 buffer (``out=``). The big weight gradients are never materialised: the update is fused into the matrix
@@ -60,9 +60,8 @@ class StackedNet:
         # ones, see prepare_inputs): its forward is then one product and its bias gradient comes free
         first = torch.cat([weights[0], biases[0]], dim=2)
         # stored transposed, [G, F+1, h]: its update X dZ^T is then one batched product into contiguous memory
-        # (3x faster than into [G, h, F+1]); ``_first`` is the [G, h, F+1] copy the shared-input forward reads
+        # (3x faster than into [G, h, F+1])
         self._first_t = first.transpose(1, 2).contiguous()
-        self._first = first
         self.weights = [self._first_t.transpose(1, 2), *weights[1:]]
         self.biases = [self.weights[0][:, :, -1:], *biases[1:]]
         self.activations = activations
@@ -116,14 +115,11 @@ class StackedNet:
             zip(self.weights, self.biases, self.activations, strict=True)
         ):
             hidden = activations[layer]
-            n_out, n_in = weight.shape[1], weight.shape[2]
-            if layer == 0:  # bias folded into the weight
-                if previous.dim() == 2:  # shared input: one matrix product for all models
-                    self._first.copy_(weight)
-                    torch.mm(self._first.view(n_models * n_out, n_in), previous,
-                             out=hidden.view(n_models * n_out, n_rows))
-                else:
-                    torch.bmm(weight, previous, out=hidden)
+            n_in = weight.shape[2]
+            if layer == 0:  # bias folded into the weight; one product per model, a shared input expanded (so
+                # that a model's numbers do not depend on whether the others share its input)
+                rows = previous.expand(n_models, *previous.shape) if previous.dim() == 2 else previous
+                torch.bmm(weight, rows, out=hidden)
             else:
                 if n_in == 1:
                     torch.mul(previous, weight, out=hidden)
@@ -217,7 +213,7 @@ class StackedNet:
         (lr / n) is applied to the last layer's weight and bias gradients and to the gradient it passes
         back (through the scaled weights), so every earlier layer receives scaled gradients.
         """
-        if self._scalar_hidden and inputs.dim() == 2:
+        if self._scalar_hidden:
             self._scalar_hidden_backward_update(inputs, activations, gradients, model_scale)
             return
         n_models = self.n_models
@@ -277,7 +273,7 @@ class StackedNet:
         gradients: list[torch.Tensor],
         model_scale: torch.Tensor | None,
     ) -> None:
-        """backward_update for F -> 1 (relu or none) -> 1 with a shared input, in three passes.
+        """backward_update for F -> 1 (relu or none) -> 1 (a shared or per-model input), in three passes.
 
         With one hidden unit a = act(w0 . x) (bias folded into w0) and d the output gradient, the hidden
         gradient is d * w1 masked where a > 0, so with G1 = sum_n mask_n d_n x_n (one product over the
@@ -293,8 +289,10 @@ class StackedNet:
         masked = gradient
         if self.activations[0] == "relu":  # in place: the unmasked gradient is not needed any more
             _threshold_backward(gradient, activations[0], 0, grad_input=masked)
-        summed_by_model = self._scratch_like((n_models, 1, inputs.shape[0]))  # G1 [G, 1, F+1], one product per model
-        torch.bmm(masked, inputs.t().expand(n_models, n_rows, inputs.shape[0]), out=summed_by_model)
+        n_in = inputs.shape[-2]
+        rows_t = inputs.t().expand(n_models, n_rows, n_in) if inputs.dim() == 2 else inputs.transpose(1, 2)
+        summed_by_model = self._scratch_like((n_models, 1, n_in))  # G1 [G, 1, F+1], one product per model
+        torch.bmm(masked, rows_t, out=summed_by_model)
         weight_grad = torch.linalg.vecdot(first_weight, summed_by_model).unsqueeze(-1)  # [G, 1, 1]
         first_grad = summed_by_model * weight
         if model_scale is not None:

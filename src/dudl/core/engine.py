@@ -973,10 +973,12 @@ def _train_group(
                 test_records(net.forward(inputs_t), epoch)
             if on_epoch is not None:
                 on_epoch()
+        # each model's mean over its batches, summed along contiguous memory: a mean over the middle axis of
+        # [epochs, n_batches, G] would be summed in an order that depends on G
         if want["losses"]:
-            group_records["losses"] = batch_losses.nanmean(1)
+            group_records["losses"] = batch_losses.permute(0, 2, 1).contiguous().nanmean(-1)
         if want["accuracy"]:
-            group_records["accuracy"] = batch_accuracy.nanmean(1)
+            group_records["accuracy"] = batch_accuracy.permute(0, 2, 1).contiguous().nanmean(-1)
     model_outputs = net.forward(inputs_t)
     if batch_size is None and epochs > 0:
         test_records(model_outputs, epochs - 1)

@@ -144,7 +144,7 @@ def test_qwerties_printed_and_figures_from_json(qwerties_100: Result, reloaded) 
     assert lines[11] == f"Final accuracy: {qwerties_100.metrics['accuracy'][0]:g}%"
     assert re.search(r"failed \d+% of the models at chance$", lines[12])
     loaded = reloaded(qwerties_100)
-    assert set(loaded.figures()) == {"data", "losses", "predictions", "decision_surface"}
+    assert set(loaded.figures()) == {"data", "losses", "predictions", "decision_surface", "accuracy_spread"}
     surface = loaded.metrics["decision_surface"]
     assert surface.shape == (80, 80) and set(np.unique(surface)) == {0, 1}
 
@@ -290,7 +290,7 @@ def test_seq_vs_class_paired_definitions_train_identically() -> None:
 
 
 SMALL_RUNS = {
-    "ann.regression": ({"epochs": 50, "reps": 2}, {"data", "losses", "predictions"}),
+    "ann.regression": ({"epochs": 50, "reps": 2}, {"data", "losses", "predictions", "final_loss_spread"}),
     "ann.regression-slope": ({"slopes": "linspace(-2,2,3)", "epochs": 50, "reps": 2},
                              {"demo", "slope_sweep", "example_data"}),
     "ann.learning-rates": ({"learning_rates": "linspace(.01,.1,3)", "epochs": 50, "meta_epochs": 20, "reps": 2},
@@ -299,7 +299,7 @@ SMALL_RUNS = {
                        {"data", "demo_losses", "sweep"}),
     "ann.linear-vs-nonlinear": ({"learning_rates": "linspace(.01,.1,3)", "epochs": 50, "reps": 2},
                                 {"sweep", "losses", "decision_boundaries", "decision_surface"}),
-    "ann.seq-vs-class": ({"epochs": 50, "reps": 2}, {"data", "losses", "predictions"}),
+    "ann.seq-vs-class": ({"epochs": 50, "reps": 2}, {"data", "losses", "predictions", "accuracy_spread"}),
 }
 
 

@@ -330,8 +330,8 @@ SMALL_RUNS = {
     "ann.breadth-vs-depth": dict(epochs=10, n_layers=[1, 2], n_units=[4, 8], demo_epochs=10, reps=2),
 }
 FIGURES = {
-    "ann.iris": {"pairplot", "training", "outputs"},
-    "ann.qwerties-3class": {"data", "training", "outputs", "decision_surface"},
+    "ann.iris": {"pairplot", "training", "outputs", "accuracy_spread"},
+    "ann.qwerties-3class": {"data", "training", "outputs", "decision_surface", "accuracy_spread"},
     "ann.hidden-units": {"accuracy_by_hidden_units"},
     "ann.num-parameters": set(),
     "ann.seq2class": {"data", "demo_losses", "sweep"},

@@ -62,7 +62,7 @@ def test_1d_divergence_is_data(draw) -> None:
         warnings.simplefilter("error")
         result = dudl.run("gd.1d", learning_rate=1, epochs=500, reps=3)  # overflows after ~440 updates
         lines = result.printed()
-        draw(result, {"function", "result", "trajectory"})
+        draw(result, {"function", "result", "trajectory", "final_spread"})
     assert np.isnan(result.metrics["final_minimum"]).all()
     data = json.loads(result.to_json())
     assert data["metrics"]["final_minimum"] == [None, None, None] and None in data["metrics"]["trajectory"][0]
@@ -75,11 +75,12 @@ def test_1d_divergence_is_data(draw) -> None:
 def test_1d_figures_from_json(reloaded, draw) -> None:
     result = dudl.run("gd.1d", start=1.006, reps=2)
     figures = reloaded(result).figures()
-    assert figures["result"].axes[0].get_title() == f"Empirical local minimum: {result.metrics['final_minimum'][0]}"
-    assert figures["trajectory"].axes[0].get_title() == "Final estimated minimum: 0.50104"
+    assert figures["result"].axes[0].get_title() == (f"Empirical local minimum: {result.metrics['final_minimum'][0]}"
+                                                     "\n(repetition 0 of 2)")
+    assert figures["trajectory"].axes[0].get_title() == "Final estimated minimum: 0.50104 (repetition 0 of 2)"
     assert [t.get_text() for t in figures["function"].axes[0].get_legend().get_texts()] == ["y", "dy"]
     assert figures["function"].axes[0].get_xlim() == (-2.0, 2.0)
-    draw(result, {"function", "result", "trajectory"})
+    draw(result, {"function", "result", "trajectory", "final_spread"})
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ def test_start_value_depends_on_the_start(draw) -> None:
     m = dudl.run("gd.start-value", reps=100).metrics
     assert set(np.round(m["final_minimum"], 2)) == {-1.43, -0.48, 0.48, 1.43}
     assert np.isin(m["start"], np.linspace(-2, 2, 2001)).all()
-    draw(dudl.run("gd.start-value", reps=2), {"function", "result"})
+    draw(dudl.run("gd.start-value", reps=2), {"function", "result", "final_spread"})
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_dynamic_lr_bad_schedules_and_figure(reloaded, draw) -> None:
                                                                           "Time-based l.r."]
     assert [ax.get_ylabel() for ax in fig.axes[:3]] == ["Local minimum", "Derivative", "Learning rate"]
     assert result.printed()[-1].startswith("Mean final minimum over 3 reps: Fixed l.r.")
-    draw(result, {"schedules"})
+    draw(result, {"schedules", "final_spread"})
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ shown or run. Each module provides:
 * ``printed(result) -> list[str]``: the lines the course printed, with our values (plus a summary
   over repetitions when reps > 1);
 * ``COURSE_OUTPUT``: what the course printed, as the spec quotes it (shown next to ours in the report);
-* optionally ``NOTES``: what a quirk parameter shows, for the report.
+* optionally ``NOTES``: what a quirk parameter shows, for the report;
+* ``LOOK_FOR``: what the lecture shows and what to look for, in a learner's words (notebook, report);
+* ``CAPTIONS``: figure name -> one line saying what to look for in it (where it draws figures);
+* ``REPORT_REPS``: the repetitions the report runs (where it has ``reps``): enough to see the spread.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 2. a rerun that takes every block from the cache;
 3. the overhead of progress reporting: the same run with a progress callback and without (target < 2%).
 
-Usage: python benchmarks/bench_blocks.py [--runs N]
+Usage: python benchmarks/bench_blocks.py [--runs N] [ID ...]   (IDs: only these sweeps of row 1)
 """
 
 from __future__ import annotations
@@ -30,18 +30,20 @@ def wall(experiment_id: str, **options: object) -> float:
     return time.perf_counter() - start
 
 
-def main(runs: int = 3) -> None:
+def main(runs: int = 3, only: tuple[str, ...] = ()) -> None:
     from distributed import Client, LocalCluster
+
+    sweeps = {name: params for name, params in SWEEPS.items() if not only or name in only}
 
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool, \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         executors = {"local": None, "processes:2": pool, "dask LocalCluster(2x1)": client.get_executor()}
-        for experiment_id, params in SWEEPS.items():  # warm-up: imports in every worker
+        for experiment_id, params in sweeps.items():  # warm-up: imports in every worker
             for executor in executors.values():
                 dudl.run(experiment_id, executor=executor, progress=False, **{**params, "reps": 1})
         print(f"{'sweep':<34} " + " ".join(f"{name:>24}" for name in executors))
-        for experiment_id, params in SWEEPS.items():
+        for experiment_id, params in sweeps.items():
             times: dict[str, list[float]] = {name: [] for name in executors}
             for _ in range(runs):  # interleaved: each round runs every executor once
                 for name, executor in executors.items():
@@ -70,4 +72,6 @@ def main(runs: int = 3) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    main(parser.parse_args().runs)
+    parser.add_argument("only", nargs="*", help="only these sweeps in the executor rows")
+    arguments = parser.parse_args()
+    main(arguments.runs, tuple(arguments.only))

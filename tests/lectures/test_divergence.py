@@ -246,6 +246,23 @@ def test_gd_grids_of_1e308_draw(experiment_id: str) -> None:
         assert np.isfinite(starts).all() and (np.abs(starts) <= 1e308).all()
 
 
+@pytest.mark.parametrize(("experiment_id", "start"), [("gd.1d", {"start": 1e308}), ("gd.2d", {"start": [1e308, 0.0]})])
+def test_gd_starts_of_1e308_diverge_as_data(experiment_id: str, start: dict[str, Any]) -> None:
+    """f at a start of 1e308 overflows: every run diverged, and every figure says so."""
+    result = dudl.run(experiment_id, **small(experiment_id, **start))
+    _, _, _, notes = check_divergence_is_data(result, render=True)
+    assert set(notes) == {"2 of 2 runs diverged (non-finite values, null in the JSON, are not drawn)"}
+
+
+def test_parametric_starts_of_1e308_stay_put() -> None:
+    """The damped sine is flat (f' = 0 in float64) at 1e308: those descents never move and did not diverge
+    (computing f there on a Python float raised OverflowError when the figures counted diverged runs)."""
+    result = dudl.run("gd.parametric", **small("gd.parametric", sweep_start=1e308, start_values=[1e308, 0.0]))
+    loaded, _, _, notes = check_divergence_is_data(result, render=True)
+    assert loaded.metric("final_by_start")[0] == 1e308 and (loaded.metric("final_by_learning_rate") == 1e308).all()
+    assert set(notes) == {None}
+
+
 # ---------------------------------------------------------------------------------------------------
 # The helpers
 

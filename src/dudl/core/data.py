@@ -34,7 +34,8 @@ def qwerties(
         x = cx + rng.standard_normal(n_per_cluster) * blur
         y = cy + rng.standard_normal(n_per_cluster) * blur
         blocks.append(np.column_stack([x, y]))
-    data = np.vstack(blocks).astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 (a huge blur or centre) the data are inf: the runs diverge
+        data = np.vstack(blocks).astype(np.float32)
     labels = np.repeat(np.arange(len(centers), dtype=np.int64), n_per_cluster)
     return data, labels
 
@@ -45,7 +46,8 @@ def regression(
     """The regression data: ``x = randn(n,1)``, ``y = slope*x + noise_sd*randn(n,1)``; float32 [n, 1] each."""
     x = rng.standard_normal((n, 1))
     y = slope * x + noise_sd * rng.standard_normal((n, 1))
-    return x.astype(np.float32), y.astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 (a huge noise or slope) y is inf: the runs diverge
+        return x.astype(np.float32), y.astype(np.float32)
 
 
 def regression_for_reps(seed: int, reps: int, n: int, noise_sd: float) -> tuple[np.ndarray, np.ndarray]:

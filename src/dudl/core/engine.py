@@ -277,7 +277,8 @@ def _masked_mean(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tenso
 def _as_float_tensor(values: object) -> torch.Tensor:
     if isinstance(values, torch.Tensor):
         return values.detach().to("cpu", torch.float32)
-    return torch.as_tensor(np.asarray(values, dtype=np.float32))
+    with np.errstate(over="ignore"):  # beyond float32 (e.g. a learning rate of 1e40) is inf: the model diverges
+        return torch.as_tensor(np.asarray(values, dtype=np.float32))
 
 
 def _normalise_targets(

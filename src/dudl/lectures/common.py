@@ -92,13 +92,17 @@ def note_divergence_of(runs: Sequence[str] | Callable[[Any], np.ndarray],
                        what: str = "models") -> Callable[[Callable], Callable]:
     """Decorate a lecture's ``figures(result)``: every figure it returns says how many runs diverged
     (:func:`note_divergence`). ``runs``: the metrics with one value per run (:func:`diverged_runs`), or a
-    function of the Result that returns the diverged flags."""
+    function of the Result that returns the diverged flags. numpy's RuntimeWarnings while drawing (the means
+    and ranges of diverged runs' NaN, which are not drawn) are silenced."""
 
     def decorate(draw: Callable[[Any], dict[str, Figure]]) -> Callable[[Any], dict[str, Figure]]:
         @functools.wraps(draw)
         def figures(result: Any) -> dict[str, Figure]:
             flags = runs(result) if callable(runs) else diverged_runs(result, *runs)
-            return note_divergence(draw(result), flags, what)
+            with warnings.catch_warnings():  # numpy's warnings about the NaN of diverged runs, left undrawn
+                warnings.simplefilter("ignore", RuntimeWarning)
+                drawn = draw(result)
+            return note_divergence(drawn, flags, what)
 
         return figures
 

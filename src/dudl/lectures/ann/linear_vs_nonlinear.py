@@ -193,8 +193,10 @@ def printed(result: Result) -> list[str]:
                  f"{float(np.asarray(metrics['logistic_regression_accuracy'])[0]):g}%")
     if "collapse_max_abs_diff" in metrics:
         w1, w2, b = np.asarray(metrics["demo_collapsed_weights"], dtype=float)
+        differences = np.asarray(metrics["collapse_max_abs_diff"], dtype=float)
+        largest = np.nanmax(differences) if not np.isnan(differences).all() else np.nan  # NaN: all diverged
         lines.append(f"linear demo collapsed to one layer: w = [{w1:.4g}, {w2:.4g}], b = {b:.4g}; max |model - "
-                     f"one layer| over the sweep = {np.nanmax(metrics['collapse_max_abs_diff']):.2g}")
+                     f"one layer| over the sweep = {largest:.2g}")
     if accuracy.shape[0] > 1:
         lines += [summary_line(f"Success fraction ({name})", success[:, v],
                                failed=common.chance_failed(accuracy[:, v])) + " of the models at chance"

@@ -70,19 +70,21 @@ class Params(BaseParams):
 
 
 def correlation(targets: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """B9 row by row: Pearson r of ``targets`` and ``predictions`` [..., n]; constant predictions give 0.
+    """B9 row by row: Pearson r of ``targets`` and ``predictions`` [..., n]; constant predictions give 0, and
+    non-finite values (a diverged model, data beyond float32) NaN.
 
     Returns ``correlation`` [...] and ``flat_prediction`` [...] bool (what numpy would warn about).
     """
     targets = np.asarray(targets, dtype=np.float64)
     predictions = np.asarray(predictions, dtype=np.float64)
+    diverged = ~(np.isfinite(targets).all(axis=-1) & np.isfinite(predictions).all(axis=-1))
     flat = np.ptp(predictions, axis=-1) == 0
-    t = targets - targets.mean(axis=-1, keepdims=True)
-    p = predictions - predictions.mean(axis=-1, keepdims=True)
-    denominator = np.sqrt((t * t).sum(axis=-1) * (p * p).sum(axis=-1))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
+        t = targets - targets.mean(axis=-1, keepdims=True)
+        p = predictions - predictions.mean(axis=-1, keepdims=True)
+        denominator = np.sqrt((t * t).sum(axis=-1) * (p * p).sum(axis=-1))
         r = (t * p).sum(axis=-1) / denominator
-    return np.where(flat | ~np.isfinite(r), 0.0, r), flat
+    return np.where(diverged, np.nan, np.where(flat | ~np.isfinite(r), 0.0, r)), flat
 
 
 def fit_regression(xs: np.ndarray, ys: np.ndarray, keys: list[np.random.SeedSequence], learning_rate: float,

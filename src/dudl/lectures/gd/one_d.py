@@ -149,6 +149,7 @@ def trajectory_figure(trajectory: np.ndarray, gradients: np.ndarray, final: floa
 def runs_diverged(curve: Curve, starts: np.ndarray, finals: np.ndarray) -> np.ndarray:
     """Which 1-D descents on ``curve`` diverged (:func:`~dudl.core.descent.diverged`), from their starts and
     final points [runs]."""
+    starts, finals = np.asarray(starts, dtype=float), np.asarray(finals, dtype=float)  # inf, not OverflowError
     with np.errstate(all="ignore"):
         return diverged(curve.f(starts), curve.f(finals))
 

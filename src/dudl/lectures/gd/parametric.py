@@ -153,8 +153,9 @@ def figures(result: Result) -> dict[str, Figure]:
     heatmap_fig, ax = figure()
     limits = {"vmin": -1.45, "vmax": -1.2} if p["sweep_start"] == DEFAULT_SWEEP_START else {}
     extent = (learning_rates[0], learning_rates[-1], epoch_counts[0], epoch_counts[-1])
-    image = ax.imshow(by_lr_and_epochs.T, extent=extent if np.isfinite(extent).all() else None, aspect="auto",
-                      origin="lower", **limits)
+    drawable = np.isfinite(extent).all() and extent[0] < extent[1] and extent[2] < extent[3]
+    image = ax.imshow(by_lr_and_epochs.T, extent=extent if drawable else None, aspect="auto", origin="lower",
+                      **limits)
     ax.set_xlabel("Learning rate")
     ax.set_ylabel("Training epochs")
     ax.set_title("Final guess")

@@ -7,6 +7,7 @@ by scikit-learn with a ``random_state`` from the model's key; the demo and all s
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,8 +142,10 @@ def printed(result: Any) -> list[str]:
              *str(fake_data[train_rows]).splitlines(), "", *str(fake_data[test_rows]).splitlines()]
     test_accuracy = np.asarray(metrics["test_accuracy"], dtype=float)
     if test_accuracy.shape[0] > 1:
-        lines.append(common.summary_line("Final TEST accuracy (mean over training proportions)",
-                                         np.nanmean(test_accuracy, axis=1), unit="%"))
+        with warnings.catch_warnings():  # a repetition whose every model diverged has no mean (NaN)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.nanmean(test_accuracy, axis=1)
+        lines.append(common.summary_line("Final TEST accuracy (mean over training proportions)", means, unit="%"))
     lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
     return lines
 

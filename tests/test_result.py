@@ -50,16 +50,40 @@ def test_save_writes_result_atomically_and_replaces_an_old_one(tmp_path: Path) -
     assert Result.load(folder).to_json() == result.to_json()
 
 
-def test_failed_save_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = make_result(x=np.arange(3.0))
+def test_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = dudl.run("gd.1d", progress=False)
 
-    def broken_figures(self: Result) -> dict:
-        raise RuntimeError("figure failed")
+    def full_disk(self: object, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Result, "figures", broken_figures)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr("matplotlib.figure.Figure.savefig", full_disk)
+    with pytest.raises(OSError):
         result.save(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_figure_that_fails_to_draw_keeps_the_computed_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    result = dudl.run("gd.1d", progress=False)
+
+    def broken_figures(self: Result) -> dict:
+        raise ValueError("cannot draw\nthis")
+
+    monkeypatch.setattr(Result, "figures", broken_figures)
+    with pytest.raises(dudl.FigureError, match=r"saved in .*gd\.1d, but its figures could not be drawn "
+                                                 r"\(ValueError: cannot draw this\)$"):
+        result.save(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "gd.1d").iterdir()) == ["result.json"]
+    assert Result.load(tmp_path / "gd.1d").to_json() == result.to_json()
+    # the CLI: one line, exit 1, the result kept
+    from dudl.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "gd.1d", "--out", str(tmp_path / "cli")])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "its figures could not be drawn (ValueError: cannot draw this)" in err
+    assert Result.load(tmp_path / "cli" / "gd.1d").metrics.keys() == result.metrics.keys()
 
 
 def test_summary_rows_count_divergence_and_leave_out_curves_and_text() -> None:

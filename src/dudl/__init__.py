@@ -14,10 +14,10 @@ from typing import Any
 from dudl.compare import compare
 from dudl.params import ParamError
 from dudl.registry import experiments
-from dudl.result import Result, ResultError
+from dudl.result import FigureError, Result, ResultError
 
 __version__ = "0.1.0"
-__all__ = ["ParamError", "Result", "ResultError", "compare", "experiments", "run"]
+__all__ = ["FigureError", "ParamError", "Result", "ResultError", "compare", "experiments", "run"]
 
 
 def run(experiment_id: str, /, *, device: str = "cpu", executor: Any = None, cache: Any = None,

@@ -30,7 +30,7 @@ from rich.table import Table
 
 from dudl import budget, registry
 from dudl.params import ParamError, bounds_text, describe, parse_assignment, plain_value
-from dudl.result import ResultError
+from dudl.result import FigureError, ResultError
 
 app = typer.Typer(
     add_completion=False,
@@ -432,6 +432,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.flush()  # so that a closed stdout fails here, not silently at exit
         except (ParamError, ResultError) as error:
             _fail(str(error))
+        except FigureError as error:  # the result is saved; a figure failed to draw
+            _fail(str(error), 1)
         except KeyboardInterrupt as error:
             exit_interrupted(error)
         except typer.Exit as error:

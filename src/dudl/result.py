@@ -46,6 +46,10 @@ class ResultError(ValueError):
     """A file that is not a valid saved dudl Result; the message is one line for the user."""
 
 
+class FigureError(RuntimeError):
+    """Drawing a Result's figures failed after the Result itself was saved; the message is one line for the user."""
+
+
 @dataclass
 class Result:
     """The outcome of one run: ``id``, ``params``, ``metrics``, ``elapsed_s``, ``dudl_version``."""
@@ -170,21 +174,36 @@ class Result:
         parent, name = (out_dir / self.id, _run_name(text)) if keep_previous else (out_dir, self.id)
         if keep_previous:
             remove_leftovers(parent)  # of earlier runs killed while saving: each run has a name of its own
+        failure = None
         try:
             with staged_folder(parent, name) as staging:
                 (staging / "result.json").write_text(text, encoding="utf-8")
                 if figures:
-                    with warnings.catch_warnings():
-                        # axes that span nearly the whole float range (e.g. x_max=1e308) overflow in matplotlib's
-                        # tick arithmetic; the figure is drawn all the same
-                        warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning, r"matplotlib\.")
-                        for figure_name, figure in self.figures().items():
-                            figure.savefig(staging / f"{figure_name}.png", dpi=100)
-                            _close(figure)
+                    failure = self._save_figures(staging)
         finally:  # also when a signal held during the rename comes after it: the run is saved whole
             if keep_previous and (parent / name).is_dir():
                 _point_latest(parent, name)
+        if failure is not None:
+            raise FigureError(f"{self.id}: the result is saved in {parent / name}, but its figures could not be "
+                              f"drawn ({failure})")
         return parent / name
+
+    def _save_figures(self, folder: Path) -> str | None:
+        """Draw every figure into ``folder`` as PNG. A figure that fails to draw is returned as text rather than
+        raised, so that the computed result is kept; a failed write (OSError) is raised."""
+        with warnings.catch_warnings():
+            # axes that span nearly the whole float range (e.g. x_max=1e308) overflow in matplotlib's
+            # tick arithmetic; the figure is drawn all the same
+            warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning, r"matplotlib\.")
+            try:
+                for figure_name, figure in self.figures().items():
+                    figure.savefig(folder / f"{figure_name}.png", dpi=100)
+                    _close(figure)
+            except OSError:
+                raise
+            except Exception as error:  # a bug in a figure must not throw the computed result away
+                return f"{type(error).__name__}: {' '.join(str(error).split())}"
+        return None
 
 
 

@@ -352,7 +352,7 @@ def test_figures_and_printed_from_json(experiment_id: str, draw) -> None:
 
 @pytest.mark.parametrize(("experiment_id", "overrides", "fragment"), [
     ("ann.iris", {"n_hidden": 0}, "'n_hidden' must be >= 1, got 0"),
-    ("ann.iris", {"learning_rate": -0.1}, "'learning_rate' must be > 0, got -0.1"),
+    ("ann.iris", {"learning_rate": -0.1}, "'learning_rate' must be > 0, Infinity allowed, got -0.1"),
     ("ann.qwerties-3class", {"centers": [[1, 1], [5, 1]]}, "'centers' must hold 3 [x, y] centres, got 2"),
     ("ann.qwerties-3class", {"centers": [[1, 1, 1], [5, 1, 1], [3, -2, 0]]}, "'centers' must have 2 elements"),
     ("ann.qwerties-3class", {"n_hidden": -4}, "'n_hidden' must be >= 1, got -4"),

@@ -287,7 +287,7 @@ def test_repetition_r_does_not_depend_on_reps(experiment_id: str) -> None:
         ("gd.1d", {"n_grid": 1}, "'n_grid' must be >= 2"),
         ("gd.1d", {"x_min": 2, "x_max": -2}, "x_min must be less than x_max"),
         ("gd.1d", {"start": [1.0]}, "'start' must be number or null"),
-        ("gd.start-value", {"start": float("inf")}, "'start' must be finite"),
+        ("gd.start-value", {"start": float("inf")}, "'start' must be a finite number, got inf"),
         ("gd.2d", {"start": [1, 2, 3]}, "'start' must be"),
         ("gd.2d", {"ascent_method": "flip"}, "must be one of"),
         ("gd.parametric", {"start_values": []}, "'start_values' must not be empty"),

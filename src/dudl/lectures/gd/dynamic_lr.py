@@ -19,7 +19,6 @@ from dudl.core.surfaces import QUADRATIC
 from dudl.lectures.common import (
     Spread,
     check_distinct,
-    check_finite,
     check_grid,
     figure,
     linspace,
@@ -72,7 +71,6 @@ class Params(BaseParams):
 
     def check(self) -> None:
         check_grid(self.x_min, self.x_max)
-        check_finite("start", self.start)
         check_distinct("schedules", self.schedules, "schedule")
 
 

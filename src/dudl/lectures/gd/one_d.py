@@ -21,7 +21,6 @@ from dudl.core.descent import Descent, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC, Curve
 from dudl.lectures.common import (
     Spread,
-    check_finite,
     check_grid,
     figure,
     linspace,
@@ -75,7 +74,6 @@ class Params(BaseParams):
 
     def check(self) -> None:
         check_grid(self.x_min, self.x_max)
-        check_finite("start", self.start)
 
 
 def run(params: Params) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import DAMPED_SINE
 from dudl.lectures.common import (
     Spread,
-    check_finite,
     check_grid,
     figure,
     linspace,
@@ -85,8 +84,6 @@ class Params(BaseParams):
 
     def check(self) -> None:
         check_grid(self.x_min, self.x_max)
-        for name in ("start", "start_values", "learning_rates", "sweep_start"):
-            check_finite(name, getattr(self, name))
 
 
 def run(params: Params) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import BUMPY
-from dudl.lectures.common import Spread, check_finite, check_grid, linspace, note_divergence_of, with_repetitions
+from dudl.lectures.common import Spread, check_grid, linspace, note_divergence_of, with_repetitions
 from dudl.lectures.gd.one_d import (
     descent_metrics,
     descents_diverged,
@@ -65,7 +65,6 @@ class Params(BaseParams):
 
     def check(self) -> None:
         check_grid(self.x_min, self.x_max)
-        check_finite("start", self.start)
 
 
 def run(params: Params) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from dudl.core.surfaces import peaks, peaks_gradient, peaks_landscape, peaks_par
 from dudl.lectures.common import (
     PLOT_LIMIT,
     Spread,
-    check_finite,
     check_grid,
     figure,
     linspace,
@@ -76,7 +75,6 @@ class Params(BaseParams):
 
     def check(self) -> None:
         check_grid(self.grid_min, self.grid_max, ("grid_min", "grid_max"))
-        check_finite("start", self.start)
 
 
 def run(params: Params) -> dict[str, Any]:

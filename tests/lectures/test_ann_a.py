@@ -319,7 +319,7 @@ def test_figures_and_printed_work_on_a_result_loaded_from_json(experiment_id: st
     ("ann.multilayer", {"n_hidden": 0}, "'n_hidden' must be >= 1, got 0"),
     ("ann.multilayer", {"n_hidden": -4}, "'n_hidden' must be >= 1, got -4"),
     ("ann.multilayer", {"learning_rates": []}, "'learning_rates' must not be empty"),
-    ("ann.learning-rates", {"learning_rates": [0.01, -0.1]}, "'learning_rates' must be > 0, Infinity allowed, got -0.1"),
+    ("ann.learning-rates", {"learning_rates": [0.01, -0.1]}, "must be > 0, Infinity allowed, got -0.1"),
     ("ann.qwerties", {"centers": [[1, 2, 3], [4, 5, 6]]}, "'centers' must have 2 elements"),
     ("ann.qwerties", {"centers": [[1, 1], [5, 1], [3, -2]]}, "'centers' must hold 2 [x, y] centres, got 3"),
     ("ann.seq-vs-class", {"definitions": ["sequential", "klass"]},

@@ -1,5 +1,5 @@
 """The batched trainer: M independent models of the course's fully connected architectures, trained as one
-tensor program (see ../shared/DESIGN.md, "The batched engine").
+tensor program (see docs/engine.md).
 
 API CONTRACT (the experiments are written against it; keep it stable):
 

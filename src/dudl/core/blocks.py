@@ -65,7 +65,6 @@ class RunContext:
     total: int = 0
     blocks_done: int = 0
     blocks_total: int = 0
-    blocks_cached: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -213,7 +212,6 @@ def execute(
         with context.lock:
             context.blocks_total += len(tasks)
             context.blocks_done += len(results)
-            context.blocks_cached += len(results)
 
     def finished(index: int, arrays: Arrays) -> None:
         results[index] = arrays

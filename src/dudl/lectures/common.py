@@ -264,6 +264,14 @@ def with_repetitions(*, single: Sequence[str | tuple[str, int]] = (),
     return decorate
 
 
+def correlation(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Pearson r of two equally long sets of numbers (flattened; ``np.corrcoef``); NaN, without a warning, where
+    it is undefined (a constant set or a single value)."""
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.corrcoef(np.ravel(x).astype(float), np.ravel(y).astype(float))[0, 1])
+
+
 def spread(values: Sequence[float] | np.ndarray) -> dict[str, float]:
     """Mean, median, standard deviation (ddof 0), min and max over the finite values; the counts ``n`` of
     values and ``nonfinite`` of those not finite (ints). Without finite values, only the two counts."""

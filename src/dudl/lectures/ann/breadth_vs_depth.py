@@ -18,7 +18,15 @@ import torch
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann import common
-from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plot_spread, summary_line
+from dudl.lectures.common import (
+    correlation,
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    plot_spread,
+    summary_line,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -128,14 +136,6 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         "params_accuracy_correlation": np.array([correlation(n_params, acc) for acc in accuracy]),
         **_demo(params, inputs, targets, device),
     }
-
-
-def correlation(n_params: np.ndarray, accuracy: np.ndarray) -> float:
-    """Pearson r of parameter counts and accuracies over all cells; NaN when either is constant."""
-    x, y = np.ravel(n_params).astype(float), np.ravel(accuracy).astype(float)
-    if x.size < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return float("nan")
-    return float(np.corrcoef(x, y)[0, 1])
 
 
 def printed(result: Result) -> list[str]:

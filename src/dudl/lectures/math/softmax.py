@@ -7,7 +7,6 @@ draws its integers from stream 0, index (r,).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ import numpy as np
 import torch
 
 from dudl.core import seeding
-from dudl.lectures.common import figure, with_repetitions
+from dudl.lectures.common import correlation, figure, with_repetitions
 from dudl.lectures.math.common import Vector, check_list, lines, widen
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
@@ -83,14 +82,6 @@ def softmax(z: Any) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         exp_z = np.exp(np.asarray(z, dtype=np.float64))
         return exp_z / np.sum(exp_z, axis=-1, keepdims=True)
-
-
-def correlation(x: np.ndarray, y: np.ndarray) -> float:
-    """Pearson r of two vectors (``np.corrcoef``); NaN without a warning where it is undefined (a constant vector
-    or a single value)."""
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(np.corrcoef(x, y)[0, 1])
 
 
 def repetition(params: Params, rep: int) -> tuple[np.ndarray, np.ndarray]:

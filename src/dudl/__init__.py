@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from dudl.compare import compare
-from dudl.params import ParamError
+from dudl.errors import FigureError, ParamError, ResultError
 from dudl.registry import experiments
-from dudl.result import FigureError, Result, ResultError
+from dudl.result import Result
 
 __version__ = "0.1.0"
 __all__ = ["FigureError", "ParamError", "Result", "ResultError", "compare", "experiments", "run"]

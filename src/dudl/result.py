@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dudl.params import ParamError
+from dudl.errors import FigureError, ParamError, ResultError
 from dudl.saving import is_leftover, remove_leftovers, staged_folder, write_text
 
 if TYPE_CHECKING:
@@ -40,14 +40,6 @@ if TYPE_CHECKING:
 _KEYS = ("id", "params", "metrics", "elapsed_s", "dudl_version")
 _INFINITY_TEXT = {math.inf: "Infinity", -math.inf: "-Infinity"}
 _MAX_NESTING = 16  # lists within lists of a metric: a metric has a few axes ([reps, sweep axes..., epochs])
-
-
-class ResultError(ValueError):
-    """A file that is not a valid saved dudl Result; the message is one line for the user."""
-
-
-class FigureError(RuntimeError):
-    """Drawing a Result's figures failed after the Result itself was saved; the message is one line for the user."""
 
 
 @dataclass

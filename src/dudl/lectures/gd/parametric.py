@@ -28,7 +28,8 @@ from dudl.lectures.common import (
     plottable,
     with_repetitions,
 )
-from dudl.lectures.gd.one_d import function_figure, outcome_lines, result_figure, runs_diverged
+from dudl.lectures.gd.curve_descent import function_figure, result_figure, runs_diverged
+from dudl.lectures.gd.outcome import outcome_lines
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 

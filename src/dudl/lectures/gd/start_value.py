@@ -16,14 +16,14 @@ import numpy as np
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import BUMPY
 from dudl.lectures.common import Spread, check_grid, linspace, note_divergence_of, with_repetitions
-from dudl.lectures.gd.one_d import (
+from dudl.lectures.gd.curve_descent import (
     descent_metrics,
     descents_diverged,
     function_figure,
-    outcome_lines,
     print_final,
     result_figure,
 )
+from dudl.lectures.gd.outcome import outcome_lines
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

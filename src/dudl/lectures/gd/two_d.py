@@ -25,7 +25,7 @@ from dudl.lectures.common import (
     plottable,
     with_repetitions,
 )
-from dudl.lectures.gd.one_d import outcome_lines
+from dudl.lectures.gd.outcome import outcome_lines
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

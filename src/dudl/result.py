@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dudl import catalog
 from dudl.errors import FigureError, ParamError, ResultError
+from dudl.params import coerce
 from dudl.saving import is_leftover, remove_leftovers, staged_folder, write_text
 
 if TYPE_CHECKING:
@@ -56,9 +58,9 @@ class Result:
     def figures(self) -> Figures:
         """The experiment's figures (name -> matplotlib Figure), drawn from this Result alone; in Jupyter the
         mapping shows every figure with its name and caption, and each figure shows as an image."""
-        from dudl import display, registry
+        from dudl import display
 
-        drawn = registry.entry(self.id).load().figures(self)
+        drawn = catalog.entry(self.id).load().figures(self)
         return display.Figures(drawn, display.captions(self, list(drawn)))
 
     def show(self) -> None:
@@ -84,9 +86,7 @@ class Result:
 
     def printed(self) -> list[str]:
         """The lines the course printed, with this run's values."""
-        from dudl import registry
-
-        return registry.entry(self.id).load().printed(self)
+        return catalog.entry(self.id).load().printed(self)
 
     def metric(self, name: str) -> np.ndarray:
         """A metric as a float array (nulls as NaN)."""
@@ -258,11 +258,8 @@ def _decoded_params(experiment_id: Any, params: Any) -> Any:
     number (a string parameter keeps the text); unchanged when nothing is encoded or the id is unknown."""
     if not isinstance(params, dict) or not any(_infinity_floats(v) is not v for v in params.values()):
         return params
-    from dudl import registry
-    from dudl.params import coerce
-
     try:
-        hints = typing.get_type_hints(registry.entry(experiment_id).load().Params)
+        hints = typing.get_type_hints(catalog.entry(experiment_id).load().Params)
     except ParamError:
         return params
     decoded = {}
@@ -314,7 +311,6 @@ def _checked(data: Any) -> dict[str, Any]:
     Checks the keys and their types, that the id is a known experiment, that the params are exactly that
     experiment's and valid for it (re-resolved), and that each sweep axis in the metrics matches its param.
     """
-    from dudl import registry
 
     if not isinstance(data, dict):
         raise ResultError(f"a result is a JSON object, not {_json_type(data)}")
@@ -336,7 +332,7 @@ def _checked(data: Any) -> dict[str, Any]:
         if _nested_deeper_than(value, _MAX_NESTING):
             raise ResultError(f"metric {name!r} is nested more than {_MAX_NESTING} lists deep")
     try:
-        params_type = registry.entry(data["id"]).load().Params
+        params_type = catalog.entry(data["id"]).load().Params
     except ParamError as error:
         raise ResultError(str(error)) from None
     fields = dataclasses.fields(params_type)
@@ -344,7 +340,7 @@ def _checked(data: Any) -> dict[str, Any]:
     if missing:
         raise ResultError(f"params lack {missing[0]!r} (a result of {data['id']} records every parameter)")
     try:
-        resolved = registry.resolve(data["id"], _decoded_params(data["id"], data["params"]))
+        resolved = catalog.resolve(data["id"], _decoded_params(data["id"], data["params"]))
     except ParamError as error:
         raise ResultError(f"params not valid for {data['id']}: {error}") from None
     for field in fields:

@@ -178,7 +178,7 @@ def _iris_net(n_hidden: int) -> tuple[int, ...]:
 
 
 IRIS_ROWS = 150
-SURFACE_POINTS = 80 * 80  # the decision surface of the qwerty lectures (ann.common.SURFACE_RESOLUTION**2)
+SURFACE_POINTS = 80 * 80  # the decision surface of the qwerty lectures (ann.decision_surface.SURFACE_RESOLUTION**2)
 
 
 # ---------------------------------------------------------------------------------------------------

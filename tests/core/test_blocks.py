@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import dudl
 from dudl.cache import BlockCache
 from dudl.core import blocks, data, engine, models, seeding
-from dudl.lectures.ann import common
+from dudl.lectures.ann import qwerty
 
 EPOCHS = 12
 
@@ -40,22 +40,22 @@ def hidden_units() -> dict:
 
 def learning_rates() -> dict:
     """ann.learning-rates' meta-experiment: 2 repetitions x 40 learning rates on one qwerty data set."""
-    inputs, labels = common.qwerties_for_reps(0, 1, ((1, 1), (5, 1)), 100, 1.0)
+    inputs, labels = qwerty.qwerties_for_reps(0, 1, ((1, 1), (5, 1)), 100, 1.0)
     rates = np.linspace(0.001, 0.1, 40)
     cells = [(rep, i) for rep in range(2) for i in range(40)]
     return dict(architectures=[models.qwerty_logit_net()] * len(cells), inputs=inputs[0],
-                targets=common.binary_targets(labels[0]), learning_rates=[rates[i] for _, i in cells],
+                targets=qwerty.binary_targets(labels[0]), learning_rates=[rates[i] for _, i in cells],
                 keys=[seeding.key(0, seeding.MODEL, *c) for c in cells], record=("losses", "accuracy"))
 
 
 def multilayer() -> dict:
     """ann.linear-vs-nonlinear's models: 2-16-1-1 with and without hidden ReLUs, 5 learning rates, each of 3
     repetitions on its own qwerty data (per-model inputs)."""
-    inputs, labels = common.qwerties_for_reps(0, 3, ((1, 3), (1, -2)), 100, 1.0)
+    inputs, labels = qwerty.qwerties_for_reps(0, 3, ((1, 3), (1, -2)), 100, 1.0)
     cells = [(rep, linear, i) for rep in range(3) for linear in (False, True) for i in range(5)]
     rows = torch.tensor([rep for rep, _, _ in cells])
     return dict(architectures=[models.multilayer_net(linear=linear) for _, linear, _ in cells],
-                inputs=inputs[rows], targets=common.binary_targets(labels[rows]),
+                inputs=inputs[rows], targets=qwerty.binary_targets(labels[rows]),
                 learning_rates=[0.01 * (i + 1) for _, _, i in cells],
                 keys=[seeding.key(0, seeding.MODEL, rep, int(linear), i) for rep, linear, i in cells],
                 record=("losses", "accuracy"))

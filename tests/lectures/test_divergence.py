@@ -24,7 +24,7 @@ import dudl
 from dudl import registry
 from dudl.core import engine, models
 from dudl.lectures import common
-from dudl.lectures.ann import common as ann_common
+from dudl.lectures.ann.decision_surface import surface_grid
 from dudl.result import Result
 
 HUGE = (1e3, 1e20, 1e40, math.inf)
@@ -310,7 +310,7 @@ def test_a_nan_output_has_a_nan_loss_and_accuracy() -> None:
 
 def test_the_decision_surface_spans_the_finite_data() -> None:
     data = np.array([[0.0, 0.0], [1.0, 2.0], [np.inf, 1.0]], dtype=np.float32)
-    points, extent = ann_common.surface_grid(data, resolution=3)
+    points, extent = surface_grid(data, resolution=3)
     np.testing.assert_allclose(extent, [-0.1, 1.1, -0.2, 2.2])
     assert np.isfinite(points).all()
-    assert ann_common.surface_grid(np.full((2, 2), np.inf), resolution=2)[1].tolist() == [-1.2, 1.2, -1.2, 1.2]
+    assert surface_grid(np.full((2, 2), np.inf), resolution=2)[1].tolist() == [-1.2, 1.2, -1.2, 1.2]

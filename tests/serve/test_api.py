@@ -181,14 +181,14 @@ def test_trained_models_export_as_state_dicts_for_the_course_sequential(client):
     import torch
 
     from dudl.core import engine, models
-    from dudl.lectures.ann import common
+    from dudl.lectures.ann import qwerty
 
     run = finished(client, "ann.qwerties", reps="2", epochs="60")
     view = client.get(f"/api/runs/{run}/view").json()
     assert view["models"] == [{"call": 0, "architecture": "2-1-1 (relu, sigmoid; bce)", "models": 2,
                                "exportable": True}]
     result = dudl.run("ann.qwerties", progress=False, reps=2, epochs=60)
-    data, labels = common.qwerties_for_reps(0, 2, result.params["centers"], 100, 1.0)
+    data, labels = qwerty.qwerties_for_reps(0, 2, result.params["centers"], 100, 1.0)
     for k in range(2):
         state = torch.load(io.BytesIO(client.get(f"/api/runs/{run}/models/0/{k}.pt").content))
         model = models.qwerty_net().sequential()

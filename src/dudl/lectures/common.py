@@ -136,6 +136,13 @@ def tensor_text(value: float | None) -> str:
     return repr(torch.tensor(float(np.asarray(value, dtype=float)), dtype=torch.float32))
 
 
+def tensor_lines(values: Any, **kwargs: Any) -> list[str]:
+    """How ``print(torch.tensor(values))`` shows ``values``, as lines."""
+    import torch  # here, not at the top: the gd lectures use this module and need no torch
+
+    return str(torch.tensor(np.asarray(values), **kwargs)).splitlines()
+
+
 def train_test_accuracy_figure(train: np.ndarray, test: np.ndarray) -> Figure:
     """The overfitting lectures' accuracy curves: train 'ro-' and test 'bs-' per epoch [epochs] each."""
     fig, ax = figure()

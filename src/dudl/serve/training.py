@@ -84,13 +84,13 @@ def _first(architectures: Any) -> Any:
 def scrub(kept: list[Any]) -> dict[str, Any] | None:
     """The decision surface of model 0 of the run's first 2-D classifier call at :data:`SCRUB_FRAMES` epochs
     from 0 to the call's last, for the page to draw: {call, epochs [F], surfaces [F, R, R] (predicted class,
-    rows = y; :func:`dudl.lectures.ann.common.decision_surface`), extent [4] (x_min, x_max, y_min, y_max),
+    rows = y; :func:`dudl.lectures.ann.decision_surface.decision_surface`), extent [4] (x_min, x_max, y_min, y_max),
     points [N, 2], labels [N]}; None if the run has no such call (or it would take more than
     :data:`MAX_SCRUB_EPOCHS` model-epochs to replay)."""
     import torch
 
     from dudl.core import engine
-    from dudl.lectures.ann import common
+    from dudl.lectures.ann.decision_surface import decision_surface
 
     for index, call in enumerate(kept):
         arguments = call.arguments
@@ -117,7 +117,7 @@ def scrub(kept: list[Any]) -> dict[str, Any] | None:
                 replay = _model_zero(arguments, epoch)
             trained = engine.train(**replay)
             state, done = trained.state_dict(0), epoch
-            surface = common.decision_surface(trained.module(0), architecture, data)
+            surface = decision_surface(trained.module(0), architecture, data)
             frames.append(surface["decision_surface"].tolist())
         return {"call": index, "epochs": epochs, "surfaces": frames,
                 "extent": np.asarray(surface["decision_surface_extent"], dtype=float).tolist(),

@@ -17,7 +17,8 @@ import torch
 
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann import common
+from dudl.lectures.ann.accuracy import chance_failed
+from dudl.lectures.ann.sweeps import hidden_units_panel
 from dudl.lectures.common import (
     correlation,
     diverged_runs,
@@ -26,6 +27,8 @@ from dudl.lectures.common import (
     note_divergence_of,
     plot_spread,
     summary_line,
+    tensor_lines,
+    tensor_text,
 )
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
@@ -145,13 +148,13 @@ def printed(result: Result) -> list[str]:
         model = models.ANNiris(params["demo_units"], params["demo_layers"], params["relu_after_input"])
     lines = str(model).splitlines()
     lines.append(str(torch.Size(np.asarray(metrics["demo_untrained_output_shape"]).tolist())))
-    lines += common.tensor_lines(np.asarray(metrics["demo_untrained_output"], dtype=np.float32))
-    lines.append(f"({common.tensor_text(metrics['demo_accuracy'])}, {int(metrics['demo_n_params'])})")
+    lines += tensor_lines(np.asarray(metrics["demo_untrained_output"], dtype=np.float32))
+    lines.append(f"({tensor_text(metrics['demo_accuracy'])}, {int(metrics['demo_n_params'])})")
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     if accuracy.shape[0] > 1:
         correlations = np.asarray(metrics["params_accuracy_correlation"], dtype=float)
         lines.append(summary_line("Parameters-accuracy correlation r", correlations,
-                                  failed=common.chance_failed(accuracy, 3)) + " of the models at chance")
+                                  failed=chance_failed(accuracy, 3)) + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
@@ -168,7 +171,7 @@ def figures(result: Result) -> dict[str, Figure]:
     for d, depth in enumerate(depths):
         plot_spread(ax, widths, accuracy[:, d], fmt="o-", label=f"{depth}", markerfacecolor="w",
                     color=f"C{d % 10}")
-    common.hidden_units_panel(ax, widths)
+    hidden_units_panel(ax, widths)
     ax.legend(title="hidden layers")
     vs_params, ax = figure()
     if accuracy.shape[0] > 1:  # every repetition faintly, the mean over repetitions on top

@@ -15,9 +15,18 @@ import torch
 
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann import common
-from dudl.lectures.ann.iris import IRIS_HEAD_OUTPUT, iris_head_lines
-from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plot_spread, summary_line
+from dudl.lectures.ann.accuracy import chance_failed
+from dudl.lectures.ann.iris_data import IRIS_HEAD_OUTPUT, iris_head_lines
+from dudl.lectures.ann.sweeps import hidden_units_panel
+from dudl.lectures.common import (
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    plot_spread,
+    summary_line,
+    tensor_lines,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -83,11 +92,11 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
 def printed(result: Result) -> list[str]:
     """iris.head() and the labels tensor; for reps > 1, the mean accuracy over widths per repetition."""
     _, labels = datasets.iris()
-    lines = iris_head_lines() + common.tensor_lines(labels)
+    lines = iris_head_lines() + tensor_lines(labels)
     accuracy = result.metric("accuracy")
     if accuracy.shape[0] > 1:
         lines.append(summary_line(f"Accuracy (mean over {accuracy.shape[1]} widths)", accuracy.mean(axis=1),
-                                  unit="%", failed=common.chance_failed(accuracy, 3))
+                                  unit="%", failed=chance_failed(accuracy, 3))
                      + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
@@ -100,5 +109,5 @@ def figures(result: Result) -> dict[str, Figure]:
     accuracy = result.metric("accuracy")
     fig, ax = figure(width=8)
     plot_spread(ax, widths, accuracy, fmt="ko-", markerfacecolor="w", markersize=6)
-    common.hidden_units_panel(ax, widths)
+    hidden_units_panel(ax, widths)
     return {"accuracy_by_hidden_units": fig}

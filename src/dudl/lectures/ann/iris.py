@@ -14,15 +14,16 @@ import torch
 
 from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann import common
+from dudl.lectures.ann.accuracy import chance_failed, class_accuracy
+from dudl.lectures.ann.iris_data import IRIS_HEAD_OUTPUT, iris_head_lines
+from dudl.lectures.ann.training_figures import outputs_figure, training_figure
 from dudl.lectures.common import (
     Spread,
     diverged_runs,
     divergence_lines,
-    figure,
     note_divergence_of,
-    plot_spread,
     summary_line,
+    tensor_lines,
     with_repetitions,
 )
 from dudl.params import Params as BaseParams
@@ -32,15 +33,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from dudl.result import Result
-
-IRIS_HEAD_OUTPUT = """\
-   sepal_length  sepal_width  petal_length  petal_width species
-0           5.1          3.5           1.4          0.2  setosa
-1           4.9          3.0           1.4          0.2  setosa
-2           4.7          3.2           1.3          0.2  setosa
-3           4.6          3.1           1.5          0.2  setosa
-4           5.0          3.6           1.4          0.2  setosa
-"""  # the course's print(iris.head()), shared with ann.hidden-units
 
 COURSE_OUTPUT = IRIS_HEAD_OUTPUT + """\
 (the labels tensor: 50 zeros, 50 ones, 50 twos; then torch.argmax(yHat,axis=1): 150 predicted labels)
@@ -102,11 +94,6 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     return metrics
 
 
-def class_accuracy(predicted: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """[reps, n_classes] accuracy (%) within each true class, from ``predicted`` [reps, N], ``labels`` [N]."""
-    return np.stack([100 * np.mean(predicted[:, labels == k] == k, axis=1) for k in range(n_classes)], axis=1)
-
-
 def confusion_matrix(predicted: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
     """[reps, n_classes, n_classes] counts: rows = true class, columns = predicted class."""
     counts = np.zeros((predicted.shape[0], n_classes, n_classes), dtype=np.int64)
@@ -120,50 +107,21 @@ def confusion_matrix(predicted: np.ndarray, labels: np.ndarray, n_classes: int) 
 # Printing and figures
 
 
-def iris_head_lines() -> list[str]:
-    """The course's ``print(iris.head())`` (seaborn's column names), from scikit-learn's copy."""
-    features, labels = datasets.iris()
-    widths = [len(name) + 2 for name in datasets.IRIS_FEATURES]
-    lines = ["   " + "  ".join(datasets.IRIS_FEATURES) + " species"]
-    for row in range(5):
-        values = "".join(f"{value:>{width}.1f}" for value, width in zip(features[row], widths, strict=True))
-        lines.append(f"{row}{values}  {datasets.IRIS_SPECIES[labels[row]]}")
-    return lines
-
-
 def printed(result: Result) -> list[str]:
     """iris.head(), the labels, the final predicted labels, 'Final accuracy: %g%%' and the softmax row sums."""
     _, labels = datasets.iris()
     metrics = result.metrics
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     probabilities = np.asarray(metrics["probabilities"], dtype=np.float32)
-    lines = iris_head_lines() + common.tensor_lines(labels)
-    lines += common.tensor_lines(np.asarray(metrics["predicted_labels"])[0])
+    lines = iris_head_lines() + tensor_lines(labels)
+    lines += tensor_lines(np.asarray(metrics["predicted_labels"])[0])
     lines.append(f"Final accuracy: {accuracy[0]:g}%")
-    lines += common.tensor_lines(probabilities[0].sum(axis=1))
+    lines += tensor_lines(probabilities[0].sum(axis=1))
     if len(accuracy) > 1:
-        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3))
+        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=chance_failed(accuracy, 3))
                      + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
-
-
-def training_figure(losses: Any, accuracy_by_epoch: Any) -> Figure:
-    """Left: loss per epoch ('Losses'); right: accuracy per epoch ('Accuracy'); the mean over reps with their
-    spread as a band."""
-    losses = np.atleast_2d(np.asarray(losses, dtype=float))
-    accuracy_by_epoch = np.atleast_2d(np.asarray(accuracy_by_epoch, dtype=float))
-    epochs = np.arange(losses.shape[-1])
-    fig, (left, right) = figure(ncols=2, width=6.5)
-    plot_spread(left, epochs, losses, fmt="-")
-    left.set_xlabel("epoch")
-    left.set_ylabel("Loss")
-    left.set_title("Losses")
-    plot_spread(right, epochs, accuracy_by_epoch, fmt="-")
-    right.set_xlabel("epoch")
-    right.set_ylabel("accuracy")
-    right.set_title("Accuracy")
-    return fig
 
 
 def pairplot_figure() -> Figure:
@@ -190,18 +148,6 @@ def pairplot_figure() -> Figure:
             if col == 0:
                 ax.set_ylabel(name_y)
     axes[0, 1].legend(loc="upper left", bbox_to_anchor=(3.5, 1), title="species")
-    return fig
-
-
-def outputs_figure(outputs: Any, legend: tuple[str, ...], markers: tuple[str, ...] = ("s-",) * 3) -> Figure:
-    """Each output column per sample (repetition 0), white-faced markers; x 'Stimulus number'."""
-    outputs = np.asarray(outputs, dtype=float)
-    fig, ax = figure(width=10, height=4)
-    for column, marker in enumerate(markers):
-        ax.plot(outputs[:, column], marker, markerfacecolor="w")
-    ax.set_xlabel("Stimulus number")
-    ax.set_ylabel("Probability")
-    ax.legend(list(legend))
     return fig
 
 

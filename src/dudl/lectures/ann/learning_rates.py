@@ -15,8 +15,18 @@ import numpy as np
 import torch
 
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann import common
-from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plottable, summary_line
+from dudl.lectures.ann.accuracy import chance_failed, success_fraction
+from dudl.lectures.ann.qwerty import binary_targets, check_centers, qwerties_for_reps
+from dudl.lectures.ann.sweeps import accuracy_panel, demo_losses_figure, sweep_figure
+from dudl.lectures.common import (
+    diverged_runs,
+    divergence_lines,
+    figure,
+    note_divergence_of,
+    plottable,
+    summary_line,
+    tensor_text,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -70,7 +80,7 @@ class Params(BaseParams):
     reps: int = reps_param(50)
 
     def check(self) -> None:
-        common.check_centers(self.centers, 2)
+        check_centers(self.centers, 2)
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
@@ -79,13 +89,13 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     learning_rates = np.asarray(params.learning_rates, dtype=float)
     n_rates = len(learning_rates)
     data_args = (params.centers, params.n_per_cluster, params.blur)
-    data, labels = common.qwerties_for_reps(params.seed, 1, *data_args)  # B1 once: the data of rep 0
+    data, labels = qwerties_for_reps(params.seed, 1, *data_args)  # B1 once: the data of rep 0
 
     # demo (index (0,)) and the single sweep (index (1, lr_index)): one batch, `epochs` epochs
     keys = [seeding.key(params.seed, seeding.DEMO, 0)]
     keys += [seeding.key(params.seed, seeding.DEMO, 1, i) for i in range(n_rates)]
     rates = [params.demo_learning_rate, *learning_rates]
-    targets = common.binary_targets(labels[0])
+    targets = binary_targets(labels[0])
     out = engine.train(architecture, data[0], targets, learning_rates=rates, epochs=params.epochs, keys=keys,
                        record=("losses",), device=device)
     accuracy = engine.accuracy(out.outputs, labels, architecture).numpy()
@@ -97,7 +107,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         "demo_losses": out.losses[0].numpy(),
         "sweep_accuracy": accuracy[1:],
         "sweep_losses": out.losses[1:].numpy(),
-        "sweep_success_fraction": float(common.success_fraction(accuracy[1:], params.success_threshold)),
+        "sweep_success_fraction": float(success_fraction(accuracy[1:], params.success_threshold)),
     }
     if params.meta_experiment:
         metrics.update(meta_experiment(params, architecture, data, labels, device))
@@ -112,11 +122,11 @@ def meta_experiment(params: Params, architecture: engine.Architecture, data: tor
     keys = [seeding.key(params.seed, seeding.MODEL, rep, i) for rep, i in cells]
     rates = [params.learning_rates[i] for _, i in cells]
     if params.new_data_each_rep:
-        data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
-                                                params.blur)
+        data, labels = qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                         params.blur)
         rows = torch.tensor([rep for rep, _ in cells])
         data, labels = data[rows], labels[rows]
-    targets = common.binary_targets(labels)
+    targets = binary_targets(labels)
     out = engine.train(architecture, data, targets, learning_rates=rates, epochs=params.meta_epochs, keys=keys,
                        record=(), device=device)
     accuracy = engine.accuracy(out.outputs, labels, architecture).numpy().reshape(params.reps, n_rates)
@@ -126,7 +136,7 @@ def meta_experiment(params: Params, architecture: engine.Architecture, data: tor
         "final_loss": final_loss.reshape(params.reps, n_rates),
         "mean_accuracy": accuracy.mean(axis=0),
         "median_accuracy": np.median(accuracy, axis=0),
-        "success_fraction": common.success_fraction(accuracy, params.success_threshold),
+        "success_fraction": success_fraction(accuracy, params.success_threshold),
     }
 
 
@@ -135,15 +145,15 @@ def figures(result: Result) -> dict[str, Figure]:
     """``demo_losses``, ``sweep``; with the meta-experiment ``meta_accuracy`` and ``meta_accuracy_map``."""
     metrics = result.metrics
     learning_rates = np.asarray(metrics["learning_rates"], dtype=float)
-    figs = {"demo_losses": common.demo_losses_figure(metrics["demo_losses"]),
-            "sweep": common.sweep_figure(learning_rates, {"accuracy": metrics["sweep_accuracy"]},
-                                         metrics["sweep_losses"])}
+    figs = {"demo_losses": demo_losses_figure(metrics["demo_losses"]),
+            "sweep": sweep_figure(learning_rates, {"accuracy": metrics["sweep_accuracy"]},
+                                  metrics["sweep_losses"])}
     if "accuracy" in metrics:
         accuracy = np.asarray(metrics["accuracy"], dtype=float)
         meta_fig, ax = figure()
         several = accuracy.shape[0] > 1
         label = f"mean over {accuracy.shape[0]} reps" if several else None
-        common.accuracy_panel(ax, learning_rates, {label: accuracy}, legend=several)
+        accuracy_panel(ax, learning_rates, {label: accuracy}, legend=several)
         from matplotlib.ticker import MaxNLocator
 
         map_fig, ax = figure()
@@ -164,9 +174,9 @@ def printed(result: Result) -> list[str]:
     """``Final accuracy`` of the demo and the single sweep's success fraction; then the meta-experiment's."""
     metrics = result.metrics
     lines = [f"Final accuracy: {float(result.metric('demo_accuracy')):g}%",
-             common.tensor_text(metrics["sweep_success_fraction"])]
+             tensor_text(metrics["sweep_success_fraction"])]
     if "success_fraction" in metrics and result.params["reps"] > 1:
         lines.append(summary_line("Meta-experiment success fraction", metrics["success_fraction"],
-                                  failed=common.chance_failed(metrics["accuracy"])) + " of the models at chance")
+                                  failed=chance_failed(metrics["accuracy"])) + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

@@ -16,7 +16,10 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from dudl.core import engine, models
-from dudl.lectures.ann import common
+from dudl.lectures.ann.accuracy import chance_failed
+from dudl.lectures.ann.decision_surface import decision_surface, decision_surface_figure
+from dudl.lectures.ann.qwerty import check_centers, plot_classes, qwerties_for_reps, rep0_qwerties
+from dudl.lectures.ann.sweeps import accuracy_panel, losses_panel, variant_sweep
 from dudl.lectures.common import (
     check_distinct,
     diverged_runs,
@@ -26,6 +29,7 @@ from dudl.lectures.common import (
     plottable,
     set_limits,
     summary_line,
+    tensor_text,
     with_repetitions,
 )
 from dudl.params import Params as BaseParams
@@ -81,7 +85,7 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        common.check_centers(self.centers, 2)
+        check_centers(self.centers, 2)
         check_distinct("models", self.models, "variant")
 
 
@@ -96,11 +100,11 @@ def collapse(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Ten
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Both variants' demo and sweep models (ann.multilayer's batch each) trained in one call."""
     n_rates, n_models, reps = len(params.learning_rates), len(params.models), params.reps
-    data, labels = common.qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster, params.blur)
+    data, labels = qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster, params.blur)
     variants = [None if params.paired or name == "nonlinear" else 1 for name in params.models]
     architectures = [models.multilayer_net(params.n_hidden, linear=name == "linear") for name in params.models]
-    out, model_data, sweep_metrics = common.variant_sweep(params, data, labels, variants, architectures,
-                                                          device=device)
+    out, model_data, sweep_metrics = variant_sweep(params, data, labels, variants, architectures,
+                                                   device=device)
     metrics: dict[str, Any] = {"models": list(params.models), **sweep_metrics}
     per_variant = 1 + reps * n_rates  # the demo, then the sweep cells
     if "linear" in params.models:
@@ -110,7 +114,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         [100 * LogisticRegression().fit(x, y).score(x, y) if np.isfinite(x).all() else np.nan
          for x, y in zip(data.numpy(), labels.numpy(), strict=True)])
     demo_rows = [v * per_variant for v in range(n_models)]
-    surfaces = [common.decision_surface(out.module(k), architectures[v], data[0].numpy())
+    surfaces = [decision_surface(out.module(k), architectures[v], data[0].numpy())
                 for v, k in enumerate(demo_rows)]
     metrics["decision_surface"] = np.stack([s["decision_surface"] for s in surfaces])
     metrics["decision_surface_extent"] = surfaces[0]["decision_surface_extent"]
@@ -143,17 +147,17 @@ def figures(result: Result) -> dict[str, Figure]:
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
 
     sweep_fig, ax = figure()
-    common.accuracy_panel(ax, metrics["learning_rates"], {name: accuracy[:, v] for v, name in enumerate(names)},
-                          legend=True)
+    accuracy_panel(ax, metrics["learning_rates"], {name: accuracy[:, v] for v, name in enumerate(names)},
+                   legend=True)
 
     losses = np.asarray(metrics["losses"], dtype=float)[0]
     loss_fig, axes = figure(ncols=len(names))
     for ax, name, curves in zip(np.atleast_1d(axes), names, losses, strict=True):
-        common.losses_panel(ax, curves, f"Losses by learning rate ({name})")
+        losses_panel(ax, curves, f"Losses by learning rate ({name})")
 
-    data, labels = common.rep0_qwerties(params)
+    data, labels = rep0_qwerties(params)
     boundary_fig, ax = figure()
-    common.plot_classes(ax, data, labels)
+    plot_classes(ax, data, labels)
     if "demo_collapsed_weights" in metrics:
         w1, w2, b = np.asarray(metrics["demo_collapsed_weights"], dtype=float)
         drawn = plottable(data)
@@ -172,7 +176,7 @@ def figures(result: Result) -> dict[str, Figure]:
     ax.set_ylabel("qwerty dimension 2")
 
     demo_accuracy = np.asarray(metrics["demo_accuracy"], dtype=float)
-    surface_fig = common.decision_surface_figure(
+    surface_fig = decision_surface_figure(
         metrics["decision_surface"], metrics["decision_surface_extent"], data, labels,
         [f"{name} demo ({acc:g}% correct)" for name, acc in zip(names, demo_accuracy, strict=True)])
     return {"sweep": sweep_fig, "losses": loss_fig, "decision_boundaries": boundary_fig,
@@ -188,7 +192,7 @@ def printed(result: Result) -> list[str]:
     success = np.asarray(metrics["success_fraction"], dtype=float)
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     lines = [f"{name}: Final accuracy: {demo_accuracy[v]:g}% (demo); success fraction "
-             f"{common.tensor_text(success[0, v])}" for v, name in enumerate(names)]
+             f"{tensor_text(success[0, v])}" for v, name in enumerate(names)]
     lines.append("Logistic regression (scikit-learn defaults): "
                  f"{float(np.asarray(metrics['logistic_regression_accuracy'])[0]):g}%")
     if "collapse_max_abs_diff" in metrics:
@@ -199,7 +203,7 @@ def printed(result: Result) -> list[str]:
                      f"one layer| over the sweep = {largest:.2g}")
     if accuracy.shape[0] > 1:
         lines += [summary_line(f"Success fraction ({name})", success[:, v],
-                               failed=common.chance_failed(accuracy[:, v])) + " of the models at chance"
+                               failed=chance_failed(accuracy[:, v])) + " of the models at chance"
                   for v, name in enumerate(names)]
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

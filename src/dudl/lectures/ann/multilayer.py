@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import engine, models
-from dudl.lectures.ann import common
-from dudl.lectures.common import diverged_runs, divergence_lines, note_divergence_of, summary_line, with_repetitions
+from dudl.lectures.ann.accuracy import chance_failed, success_fraction
+from dudl.lectures.ann.qwerty import binary_targets, check_centers, data_figure, qwerties_for_reps, rep0_qwerties
+from dudl.lectures.ann.sweeps import accuracy_lines, demo_losses_figure, sweep_batch, sweep_figure
+from dudl.lectures.common import (
+    diverged_runs,
+    divergence_lines,
+    note_divergence_of,
+    summary_line,
+    tensor_text,
+    with_repetitions,
+)
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -60,7 +69,7 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        common.check_centers(self.centers, 2)
+        check_centers(self.centers, 2)
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
@@ -68,10 +77,10 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     architecture = models.multilayer_net(params.n_hidden)
     learning_rates = np.asarray(params.learning_rates, dtype=float)
     n_rates = len(learning_rates)
-    data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
-                                            params.blur)
-    keys, model_data, model_labels = common.sweep_batch(params.seed, params.reps, n_rates, data, labels)
-    targets = common.binary_targets(model_labels)
+    data, labels = qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                     params.blur)
+    keys, model_data, model_labels = sweep_batch(params.seed, params.reps, n_rates, data, labels)
+    targets = binary_targets(model_labels)
     rates = [params.demo_learning_rate, *np.tile(learning_rates, params.reps)]
     out = engine.train(architecture, model_data, targets, learning_rates=rates, epochs=params.epochs, keys=keys,
                        record=("losses",), device=device)
@@ -86,7 +95,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         "accuracy": sweep_accuracy,
         "losses": out.losses[1:].numpy().reshape(params.reps, n_rates, params.epochs),
         "final_loss": final_loss[1:].reshape(params.reps, n_rates),
-        "success_fraction": common.success_fraction(sweep_accuracy, params.success_threshold),
+        "success_fraction": success_fraction(sweep_accuracy, params.success_threshold),
     }
 
 
@@ -95,12 +104,12 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
 def figures(result: Result) -> dict[str, Figure]:
     """``data`` (rep 0), ``demo_losses`` and ``sweep`` (accuracy: mean over reps, reps faint; rep 0's losses)."""
     metrics = result.metrics
-    data, labels = common.rep0_qwerties(result.params)
+    data, labels = rep0_qwerties(result.params)
     return {
-        "data": common.data_figure(data, labels),
-        "demo_losses": common.demo_losses_figure(metrics["demo_losses"]),
-        "sweep": common.sweep_figure(metrics["learning_rates"], {"accuracy": metrics["accuracy"]},
-                                     np.asarray(metrics["losses"], dtype=float)[0]),
+        "data": data_figure(data, labels),
+        "demo_losses": demo_losses_figure(metrics["demo_losses"]),
+        "sweep": sweep_figure(metrics["learning_rates"], {"accuracy": metrics["accuracy"]},
+                              np.asarray(metrics["losses"], dtype=float)[0]),
     }
 
 
@@ -109,10 +118,10 @@ def printed(result: Result) -> list[str]:
     metrics = result.metrics
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     success = np.asarray(metrics["success_fraction"], dtype=float)
-    lines = [f"Final accuracy: {float(result.metric('demo_accuracy')):g}%", common.accuracy_lines(accuracy[0]),
-             common.tensor_text(success[0])]
+    lines = [f"Final accuracy: {float(result.metric('demo_accuracy')):g}%", accuracy_lines(accuracy[0]),
+             tensor_text(success[0])]
     if accuracy.shape[0] > 1:
-        lines.append(summary_line("Success fraction", success, failed=common.chance_failed(accuracy))
+        lines.append(summary_line("Success fraction", success, failed=chance_failed(accuracy))
                      + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann import common
+from dudl.lectures.ann.accuracy import chance_failed
+from dudl.lectures.ann.decision_surface import decision_surface, decision_surface_figure
+from dudl.lectures.ann.qwerty import (
+    binary_targets,
+    check_centers,
+    data_figure,
+    data_type_lines,
+    misclassified_rows,
+    predictions_figure,
+    qwerties_for_reps,
+    rep0_qwerties,
+)
+from dudl.lectures.ann.training_figures import losses_figure
 from dudl.lectures.common import (
     Spread,
     diverged_runs,
@@ -25,7 +37,6 @@ from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
 if TYPE_CHECKING:
-    import torch
     from matplotlib.figure import Figure
 
     from dudl.result import Result
@@ -77,21 +88,14 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        common.check_centers(self.centers, 2)
-
-
-def misclassified_rows(outputs: torch.Tensor, labels: torch.Tensor,
-                       architecture: engine.Architecture) -> list[list[int]]:
-    """Per model, the indices of the misclassified samples (ragged): outputs [M, N, 1], labels [M, N]."""
-    wrong = engine.predicted_labels(outputs, architecture) != labels
-    return [np.flatnonzero(row).tolist() for row in wrong.numpy()]
+        check_centers(self.centers, 2)
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Each repetition: new qwerties (stream 0) and a new model (stream 1), all trained at once."""
-    data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
-                                            params.blur)
-    targets = common.binary_targets(labels)
+    data, labels = qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                     params.blur)
+    targets = binary_targets(labels)
     architecture = models.qwerty_net()
     keys = [seeding.key(params.seed, seeding.MODEL, rep) for rep in range(params.reps)]
     out = engine.train(architecture, data, targets, learning_rates=[params.learning_rate] * params.reps,
@@ -101,7 +105,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         "final_loss": engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64),
         "accuracy": engine.accuracy(out.outputs, labels, architecture).numpy(),
         "misclassified": misclassified_rows(out.outputs, labels, architecture),
-        **common.decision_surface(out.module(0), architecture, data[0].numpy()),
+        **decision_surface(out.module(0), architecture, data[0].numpy()),
     }
 
 
@@ -113,13 +117,13 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses``, ``predictions`` (repetition 0) and ``decision_surface``."""
     metrics = result.metrics
-    data, labels = common.rep0_qwerties(result.params)
+    data, labels = rep0_qwerties(result.params)
     accuracy = float(np.asarray(metrics["accuracy"], dtype=float)[0])
     return {
-        "data": common.data_figure(data, labels),
-        "losses": common.losses_figure(metrics["losses"]),
-        "predictions": common.predictions_figure(data, labels, metrics["misclassified"][0], accuracy),
-        "decision_surface": common.decision_surface_figure(
+        "data": data_figure(data, labels),
+        "losses": losses_figure(metrics["losses"]),
+        "predictions": predictions_figure(data, labels, metrics["misclassified"][0], accuracy),
+        "decision_surface": decision_surface_figure(
             metrics["decision_surface"], metrics["decision_surface_extent"], data, labels,
             f"Decision surface ({accuracy:g}% correct)"),
     }
@@ -129,10 +133,10 @@ def printed(result: Result) -> list[str]:
     """The data's type and shape, ``print(model)``, ``Final accuracy``; then the spread over repetitions."""
     accuracy = result.metric("accuracy")
     n_rows = 2 * result.params["n_per_cluster"]
-    lines = [*common.data_type_lines(n_rows), *models.structure(models.qwerty_net()).splitlines(),
+    lines = [*data_type_lines(n_rows), *models.structure(models.qwerty_net()).splitlines(),
              f"Final accuracy: {accuracy[0]:g}%"]
     if accuracy.size > 1:
-        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy))
+        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=chance_failed(accuracy))
                      + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

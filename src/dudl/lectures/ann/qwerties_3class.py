@@ -14,8 +14,10 @@ import numpy as np
 import torch
 
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann import common
-from dudl.lectures.ann.iris import class_accuracy, outputs_figure, training_figure
+from dudl.lectures.ann.accuracy import chance_failed, class_accuracy
+from dudl.lectures.ann.decision_surface import decision_surface, decision_surface_figure
+from dudl.lectures.ann.qwerty import CLASS_MARKERS, check_centers, data_figure, qwerties_for_reps, rep0_qwerties
+from dudl.lectures.ann.training_figures import outputs_figure, training_figure
 from dudl.lectures.common import (
     Spread,
     diverged_runs,
@@ -74,13 +76,13 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        common.check_centers(self.centers, 3)
+        check_centers(self.centers, 3)
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Train ``reps`` 2-h-3 nets, each on its repetition's qwerties (one engine call)."""
-    data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
-                                            params.blur)  # [reps, N, 2], [reps, N]
+    data, labels = qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                     params.blur)  # [reps, N, 2], [reps, N]
     architecture = models.qwerty_3class_net(params.n_hidden, double_softmax=params.double_softmax)
     keys = [seeding.key(params.seed, seeding.MODEL, rep) for rep in range(params.reps)]
     trained = engine.train(architecture, data, labels, learning_rates=[params.learning_rate] * params.reps,
@@ -96,7 +98,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
         "accuracy": engine.accuracy(outputs, labels, architecture).numpy(),
         "class_accuracy": class_accuracy(predicted, labels_np, 3),
         "probabilities": probabilities.numpy().astype(float),
-        **common.decision_surface(trained.module(0), architecture, data[0].numpy()),
+        **decision_surface(trained.module(0), architecture, data[0].numpy()),
     }
 
 
@@ -111,7 +113,7 @@ def printed(result: Result) -> list[str]:
     lines = [str(torch.Size([n_rows, 2])), str(torch.Size([n_rows, 3])), f"Final accuracy: {accuracy[0]:g}%"]
     lines += str(row_sums).splitlines()
     if len(accuracy) > 1:
-        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=common.chance_failed(accuracy, 3))
+        lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=chance_failed(accuracy, 3))
                      + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
@@ -125,13 +127,13 @@ def printed(result: Result) -> list[str]:
 def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``training``, ``outputs`` (softmax per stimulus) and ``decision_surface`` (repetition 0)."""
     params, metrics = result.params, result.metrics
-    data, labels = common.rep0_qwerties(params)
+    data, labels = rep0_qwerties(params)
     probabilities = np.asarray(metrics["probabilities"], dtype=float)[0]
     return {
-        "data": common.data_figure(data, labels),
+        "data": data_figure(data, labels),
         "training": training_figure(metrics["losses"], metrics["accuracy_by_epoch"]),
-        "outputs": outputs_figure(probabilities, ("qwert 1", "qwert 2", "qwert 3"), markers=common.CLASS_MARKERS),
-        "decision_surface": common.decision_surface_figure(
+        "outputs": outputs_figure(probabilities, ("qwert 1", "qwert 2", "qwert 3"), markers=CLASS_MARKERS),
+        "decision_surface": decision_surface_figure(
             metrics["decision_surface"], metrics["decision_surface_extent"], data, labels,
             title="Decision surface (predicted class, repetition 0)"),
     }

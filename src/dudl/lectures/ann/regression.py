@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from dudl.core import data as datasets
-from dudl.core import engine, models, seeding
-from dudl.lectures.ann.common import losses_figure, predictions_panel
+from dudl.core import models, seeding
+from dudl.lectures.ann.regression_fit import fit_regression, predictions_panel
+from dudl.lectures.ann.training_figures import losses_figure
 from dudl.lectures.common import (
     Spread,
     diverged_runs,
@@ -67,40 +67,6 @@ class Params(BaseParams):
     epochs: int = param(500, "full-batch epochs", ge=1)
     seed: int = seed_param()
     reps: int = reps_param(1)
-
-
-def correlation(targets: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """B9 row by row: Pearson r of ``targets`` and ``predictions`` [..., n]; constant predictions give 0, and
-    non-finite values (a diverged model, data beyond float32) NaN.
-
-    Returns ``correlation`` [...] and ``flat_prediction`` [...] bool (what numpy would warn about).
-    """
-    targets = np.asarray(targets, dtype=np.float64)
-    predictions = np.asarray(predictions, dtype=np.float64)
-    diverged = ~(np.isfinite(targets).all(axis=-1) & np.isfinite(predictions).all(axis=-1))
-    flat = np.ptp(predictions, axis=-1) == 0
-    with np.errstate(all="ignore"):
-        t = targets - targets.mean(axis=-1, keepdims=True)
-        p = predictions - predictions.mean(axis=-1, keepdims=True)
-        denominator = np.sqrt((t * t).sum(axis=-1) * (p * p).sum(axis=-1))
-        r = (t * p).sum(axis=-1) / denominator
-    return np.where(diverged, np.nan, np.where(flat | ~np.isfinite(r), 0.0, r)), flat
-
-
-def fit_regression(xs: np.ndarray, ys: np.ndarray, keys: list[np.random.SeedSequence], learning_rate: float,
-                   epochs: int, device: str) -> dict[str, np.ndarray]:
-    """Train one B6 model per dataset, all at once: ``xs``, ``ys`` [M, n] -> ``predictions`` [M, n],
-    ``losses`` [M, epochs], ``final_loss`` [M], ``correlation`` [M], ``flat_prediction`` [M]."""
-    architecture = models.regression_net()
-    inputs = torch.from_numpy(np.asarray(xs, dtype=np.float32)).unsqueeze(-1)
-    targets = torch.from_numpy(np.asarray(ys, dtype=np.float32)).unsqueeze(-1)
-    out = engine.train(architecture, inputs, targets, learning_rates=[learning_rate] * len(keys), epochs=epochs,
-                       keys=keys, record=("losses",), device=device)
-    predictions = out.outputs[..., 0].numpy()
-    r, flat = correlation(ys, predictions)
-    return {"predictions": predictions, "losses": out.losses.numpy(),
-            "final_loss": engine.loss_values(out.outputs, targets, architecture).numpy().astype(np.float64),
-            "correlation": r, "flat_prediction": flat}
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:

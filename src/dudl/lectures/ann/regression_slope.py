@@ -14,8 +14,7 @@ import numpy as np
 
 from dudl.core import data as datasets
 from dudl.core import seeding
-from dudl.lectures.ann.common import predictions_panel
-from dudl.lectures.ann.regression import fit_regression
+from dudl.lectures.ann.regression_fit import fit_regression, predictions_panel
 from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plot_spread, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import engine, models
-from dudl.lectures.ann import common
-from dudl.lectures.ann.seq_vs_class import DEFINITIONS, Definition, shown_definition, variant_index
+from dudl.lectures.ann.accuracy import chance_failed
+from dudl.lectures.ann.model_definitions import DEFINITIONS, Definition, shown_definition, variant_index
+from dudl.lectures.ann.qwerty import check_centers, data_figure, qwerties_for_reps, rep0_qwerties
+from dudl.lectures.ann.sweeps import sweep_figure, variant_sweep
 from dudl.lectures.common import (
     check_distinct,
     diverged_runs,
@@ -24,6 +26,7 @@ from dudl.lectures.common import (
     figure,
     note_divergence_of,
     summary_line,
+    tensor_text,
     with_repetitions,
 )
 from dudl.params import Params as BaseParams
@@ -80,7 +83,7 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        common.check_centers(self.centers, 2)
+        check_centers(self.centers, 2)
         check_distinct("definitions", self.definitions, "definition")
 
 
@@ -95,9 +98,9 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     definitions in one engine call, each model started from its own module's weights."""
     architecture = models.multilayer_net(16)
     definitions = params.definitions
-    data, labels = common.qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
-                                            params.blur)  # [reps, N, 2], [reps, N]
-    _, _, sweep_metrics = common.variant_sweep(
+    data, labels = qwerties_for_reps(params.seed, params.reps, params.centers, params.n_per_cluster,
+                                     params.blur)  # [reps, N, 2], [reps, N]
+    _, _, sweep_metrics = variant_sweep(
         params, data, labels, [variant_index(params.paired, name) for name in definitions],
         [architecture] * len(definitions), lambda d, key: initial_module(definitions[d], architecture, key),
         losses_dtype=float, device=device)
@@ -119,17 +122,17 @@ def printed(result: Result) -> list[str]:
     accuracy = np.asarray(metrics["accuracy"], dtype=float)
     first = shown_definition(definitions)  # the class: the challenge's notebook trains it
     order = [first] + [d for d in range(len(definitions)) if d != first]
-    lines = [f"Final accuracy: {demo_accuracy[first]:g}%", common.tensor_text(success[0, first])]
+    lines = [f"Final accuracy: {demo_accuracy[first]:g}%", tensor_text(success[0, first])]
     for d in order[1:]:
         lines.append(f"{definitions[d]}: Final accuracy: {demo_accuracy[d]:g}%, success fraction "
-                     + common.tensor_text(success[0, d]))
+                     + tensor_text(success[0, d]))
     if "max_abs_loss_difference" in metrics:
         difference = np.asarray(metrics["max_abs_loss_difference"], dtype=float)
         lines.append(f"max abs loss difference, sequential vs class: {difference[0]:g}")
     if success.shape[0] > 1:
         for d in order:
             lines.append(summary_line(f"Success fraction ({definitions[d]})", success[:, d],
-                                      failed=common.chance_failed(accuracy[:, d], 2)) + " of the models at chance")
+                                      failed=chance_failed(accuracy[:, d], 2)) + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
@@ -141,7 +144,7 @@ def figures(result: Result) -> dict[str, Figure]:
     definition, mean over reps; the loss curves of repetition 0's class models, as the course shows)."""
     params, metrics = result.params, result.metrics
     definitions = list(metrics["definitions"])
-    data, labels = common.rep0_qwerties(params)
+    data, labels = rep0_qwerties(params)
     demo_losses = np.asarray(metrics["demo_losses"], dtype=float)
     fig_demo, ax = figure()
     for d, name in enumerate(definitions):  # paired curves coincide: draw the later ones dashed
@@ -153,9 +156,9 @@ def figures(result: Result) -> dict[str, Figure]:
     shown = shown_definition(definitions)
     losses = np.asarray(metrics["losses"], dtype=float)[0, shown]  # repetition 0's curves: [n_rates, epochs]
     return {
-        "data": common.data_figure(data, labels),
+        "data": data_figure(data, labels),
         "demo_losses": fig_demo,
-        "sweep": common.sweep_figure(metrics["learning_rates"],
-                                     {name: accuracy[:, d] for d, name in enumerate(definitions)},
-                                     losses),
+        "sweep": sweep_figure(metrics["learning_rates"],
+                              {name: accuracy[:, d] for d, name in enumerate(definitions)},
+                              losses),
     }

@@ -9,14 +9,24 @@ weights are the ones the engine trains. Paired, the two loss curves are identica
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from dudl.core import engine, models, seeding
-from dudl.lectures.ann import common
-from dudl.lectures.ann.qwerties import misclassified_rows
+from dudl.lectures.ann.accuracy import chance_failed
+from dudl.lectures.ann.model_definitions import DEFINITIONS, Definition, shown_definition, variant_index
+from dudl.lectures.ann.qwerty import (
+    binary_targets,
+    check_centers,
+    data_figure,
+    data_type_lines,
+    misclassified_rows,
+    predictions_figure,
+    qwerties_for_reps,
+    rep0_qwerties,
+)
 from dudl.lectures.common import (
     Spread,
     check_distinct,
@@ -36,9 +46,6 @@ if TYPE_CHECKING:
     from torch import nn
 
     from dudl.result import Result
-
-Definition = Literal["sequential", "class"]
-DEFINITIONS: tuple[Definition, ...] = ("sequential", "class")
 
 COURSE_OUTPUT = """\
 <class 'numpy.ndarray'>
@@ -83,14 +90,8 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        common.check_centers(self.centers, 2)
+        check_centers(self.centers, 2)
         check_distinct("definitions", self.definitions, "definition")
-
-
-def variant_index(paired: bool, definition: str) -> int | None:
-    """None (the paired keys) unless unpaired and not the Sequential: then the definition's index in
-    DEFINITIONS, appended to its keys so its initial weights are its own (the data stay the repetition's)."""
-    return None if paired or definition == "sequential" else DEFINITIONS.index(definition)
 
 
 def build(definition: Definition, key: np.random.SeedSequence) -> nn.Module:
@@ -103,7 +104,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Every (repetition, definition) model, each started from its own module's weights, in one batch."""
     architecture = models.qwerty_net()
     n_definitions, reps = len(params.definitions), params.reps
-    data, labels = common.qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster, params.blur)
+    data, labels = qwerties_for_reps(params.seed, reps, params.centers, params.n_per_cluster, params.blur)
     cells = [(rep, name) for rep in range(reps) for name in params.definitions]
     variants = [variant_index(params.paired, name) for _, name in cells]
     keys = [seeding.key(params.seed, seeding.MODEL, rep, *(() if variant is None else (variant,)))
@@ -111,7 +112,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     modules = [build(name, key) for (_, name), key in zip(cells, keys, strict=True)]
     rows = torch.arange(reps).repeat_interleave(n_definitions)
     model_data, model_labels = data[rows], labels[rows]
-    targets = common.binary_targets(model_labels)
+    targets = binary_targets(model_labels)
     out = engine.train(architecture, model_data, targets, learning_rates=[params.learning_rate] * len(cells),
                        epochs=params.epochs, keys=keys, initial_weights=modules, record=("losses",), device=device)
     losses = out.losses.numpy().reshape(reps, n_definitions, params.epochs)
@@ -132,12 +133,6 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     return metrics
 
 
-def shown_definition(definitions: Any) -> int:
-    """Index of the definition the course's notebook trains and prints: the class (else the first)."""
-    definitions = list(definitions)
-    return definitions.index("class") if "class" in definitions else 0
-
-
 @note_divergence_of(RUNS)
 @with_repetitions(
     single=("data", "predictions"),
@@ -147,7 +142,7 @@ def figures(result: Result) -> dict[str, Figure]:
     """``data``, ``losses`` (one line per definition; mean over reps, reps faint) and ``predictions``."""
     metrics, params = result.metrics, result.params
     names = list(metrics["definitions"])
-    data, labels = common.rep0_qwerties(params)
+    data, labels = rep0_qwerties(params)
     losses = np.asarray(metrics["losses"], dtype=float)
     loss_fig, ax = figure()
     epochs = np.arange(losses.shape[-1])
@@ -159,8 +154,8 @@ def figures(result: Result) -> dict[str, Figure]:
     ax.set_ylabel("Loss")
     shown = shown_definition(names)
     accuracy = float(np.asarray(metrics["accuracy"], dtype=float)[0, shown])
-    figs = {"data": common.data_figure(data, labels), "losses": loss_fig,
-            "predictions": common.predictions_figure(data, labels, metrics["misclassified"][0], accuracy)}
+    figs = {"data": data_figure(data, labels), "losses": loss_fig,
+            "predictions": predictions_figure(data, labels, metrics["misclassified"][0], accuracy)}
     return figs
 
 
@@ -168,11 +163,11 @@ def printed(result: Result) -> list[str]:
     """The data's type and shape, then ``Final accuracy`` of the class model; then the spread over reps."""
     accuracy = result.metric("accuracy")
     shown = shown_definition(result.metrics["definitions"])
-    lines = [*common.data_type_lines(2 * result.params["n_per_cluster"]),
+    lines = [*data_type_lines(2 * result.params["n_per_cluster"]),
              f"Final accuracy: {accuracy[0, shown]:g}%"]
     if accuracy.shape[0] > 1:
         name = list(result.metrics["definitions"])[shown]
         lines.append(summary_line(f"Final accuracy ({name})", accuracy[:, shown], unit="%",
-                                  failed=common.chance_failed(accuracy[:, shown])) + " of the models at chance")
+                                  failed=chance_failed(accuracy[:, shown])) + " of the models at chance")
     lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines

@@ -4,7 +4,7 @@ and evaluate expressions on a numpy grid (lecture "Derivatives: intuition and po
 The course writes ``x = sym.symbols('x')``, ``fx = 2*x**2``, ``df = sym.diff(fx, x)`` and plots with
 sympy. Here a user's ``expression`` arrives as text, so it is parsed without ``eval``: Python's own parser
 reads it, and only numbers, ``x``, ``pi``, ``E``, the arithmetic operators and the functions in
-:data:`FUNCTIONS` are turned into sympy objects. Anything else is a :class:`ParamError`.
+:data:`FUNCTIONS` are turned into sympy objects. Anything else is an :class:`ExpressionError`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import sympy
-
-from dudl.params import ParamError
 
 X = sympy.Symbol("x")  # the course's `x = sym.symbols('x')`
 
@@ -36,6 +34,12 @@ MAX_DIGITS = 4000  # digits of an exact number a power may make (Python prints i
 # comparisons): about a second at the limits
 MAX_DEPTH = 25  # operations nested in one another, e.g. sin(sin(...)) or x**x**...
 MAX_MINMAX_ARGUMENTS = 6  # arguments of all the Max and Min calls of an expression together
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be used, with a one-line message saying why and what is allowed (the lectures
+    show it as a parameter error)."""
+
 
 _OPERATORS: dict[type[ast.AST], Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
     ast.Add: lambda a, b: a + b,
@@ -57,32 +61,33 @@ def parse_function(text: str, variable: str = "x") -> sympy.Expr:
     """Parse ``text`` (sympy syntax, e.g. ``"2*x**2"``) into a sympy expression of ``variable`` (``x``, or
     e.g. ``u`` for an outer function of the chain rule), without ``eval``.
 
-    Raises :class:`ParamError` (one line) for bad syntax, unknown names or functions, anything that is not
+    Raises :class:`ExpressionError` (one line) for bad syntax, unknown names or functions, anything that is not
     a function of the variable, a number too large to compute, or an expression whose derivative numpy
     cannot evaluate.
     """
     allowed = _ALLOWED.format(variable=variable)
     if not isinstance(text, str) or not text.strip():
-        raise ParamError(f"expression must be a function of {variable} in sympy syntax, e.g. \"2*{variable}**2\"")
+        raise ExpressionError(f"expression must be a function of {variable} in sympy syntax, e.g. \"2*{variable}**2\"")
     if len(text) > MAX_LENGTH:
-        raise ParamError(f"expression is longer than {MAX_LENGTH} characters")
+        raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
     try:
         # sympy reads x^2 as x**2, with the precedence of ** (its convert_xor works on tokens, so do we)
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except SyntaxError as error:
-        raise ParamError(f"expression {text!r} is not valid sympy syntax ({error.msg}); allowed: {allowed}") from None
+        raise ExpressionError(
+            f"expression {text!r} is not valid sympy syntax ({error.msg}); allowed: {allowed}") from None
     except (ValueError, RecursionError, MemoryError):
-        raise ParamError(f"expression {text!r} cannot be parsed; allowed: {allowed}") from None
+        raise ExpressionError(f"expression {text!r} cannot be parsed; allowed: {allowed}") from None
     _check_shape(tree, text)
     symbol = sympy.Symbol(variable)
     try:
         expr = sympy.sympify(_build(tree.body, text, {variable: symbol, **CONSTANTS}, allowed))
         _check_evaluable(expr, text, symbol)
-    except ParamError:
+    except ExpressionError:
         raise
     except Exception as error:  # noqa: BLE001 - sympy raises many types; the user needs one line
         message = " ".join(str(error).split()) or type(error).__name__
-        raise ParamError(f"expression {text!r} cannot be used: {message[:120]}") from None
+        raise ExpressionError(f"expression {text!r} cannot be used: {message[:120]}") from None
     return expr
 
 
@@ -96,11 +101,11 @@ def _check_shape(tree: ast.AST, text: str) -> None:
         deepest = max(deepest, depth)
         stack.extend((child, depth) for child in ast.iter_child_nodes(node))
     if deepest > MAX_DEPTH:
-        raise ParamError(f"expression {text!r} nests {deepest} operations in one another (at most {MAX_DEPTH})")
+        raise ExpressionError(f"expression {text!r} nests {deepest} operations in one another (at most {MAX_DEPTH})")
     minmax = sum(len(node.args) for node in ast.walk(tree) if isinstance(node, ast.Call)
                  and isinstance(node.func, ast.Name) and node.func.id in ("Max", "Min"))
     if minmax > MAX_MINMAX_ARGUMENTS:
-        raise ParamError(f"expression {text!r} gives Max and Min {minmax} arguments in all "
+        raise ExpressionError(f"expression {text!r} gives Max and Min {minmax} arguments in all "
                          f"(at most {MAX_MINMAX_ARGUMENTS})")
 
 
@@ -113,8 +118,8 @@ def _build(node: ast.AST, text: str, names: dict[str, sympy.Expr], allowed: str)
         if node.id in names:
             return names[node.id]
         if node.id in FUNCTIONS:
-            raise ParamError(f"expression {text!r}: the function {node.id!r} needs an argument, e.g. {node.id}(x)")
-        raise ParamError(f"expression {text!r}: unknown name {node.id!r} (allowed: {allowed})")
+            raise ExpressionError(f"expression {text!r}: the function {node.id!r} needs an argument, e.g. {node.id}(x)")
+        raise ExpressionError(f"expression {text!r}: unknown name {node.id!r} (allowed: {allowed})")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         operand = _build(node.operand, text, names, allowed)
         return -operand if isinstance(node.op, ast.USub) else operand
@@ -124,7 +129,7 @@ def _build(node: ast.AST, text: str, names: dict[str, sympy.Expr], allowed: str)
             _check_power(left, right, text)
         value = _OPERATORS[type(node.op)](left, right)
         if value.is_Rational and _digits(value) > MAX_DIGITS:  # e.g. a product of many large powers
-            raise ParamError(f"expression {text!r}: a number of about {_digits(value):.3g} digits is too large "
+            raise ExpressionError(f"expression {text!r}: a number of about {_digits(value):.3g} digits is too large "
                              f"(at most {MAX_DIGITS} digits)")
         return value
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
@@ -132,8 +137,8 @@ def _build(node: ast.AST, text: str, names: dict[str, sympy.Expr], allowed: str)
         return FUNCTIONS[node.func.id](*(_build(arg, text, names, allowed) for arg in node.args))
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-        raise ParamError(f"expression {text!r}: unknown function {name!r} (allowed: {allowed})")
-    raise ParamError(f"expression {text!r}: {ast.unparse(node)!r} is not allowed (allowed: {allowed})")
+        raise ExpressionError(f"expression {text!r}: unknown function {name!r} (allowed: {allowed})")
+    raise ExpressionError(f"expression {text!r}: {ast.unparse(node)!r} is not allowed (allowed: {allowed})")
 
 
 def _check_power(base: sympy.Number, exponent: sympy.Number, text: str) -> None:
@@ -141,11 +146,11 @@ def _check_power(base: sympy.Number, exponent: sympy.Number, text: str) -> None:
     an exact result (an integer or rational base, a rational exponent) of more than :data:`MAX_DIGITS`
     digits, e.g. each step of ``((9**999)**999)**999``. The size is known from the operands' bit lengths."""
     if abs(exponent) > MAX_EXPONENT:
-        raise ParamError(f"expression {text!r}: a number to a power above {MAX_EXPONENT} is too large")
+        raise ExpressionError(f"expression {text!r}: a number to a power above {MAX_EXPONENT} is too large")
     if base.is_Rational and exponent.is_Rational:
         digits = abs(float(exponent)) * _digits(base)
         if digits > MAX_DIGITS:
-            raise ParamError(f"expression {text!r}: a power of about {digits:.3g} digits is too large "
+            raise ExpressionError(f"expression {text!r}: a power of about {digits:.3g} digits is too large "
                              f"(at most {MAX_DIGITS} digits)")
 
 
@@ -159,12 +164,13 @@ def _check_evaluable(expr: sympy.Expr, text: str, symbol: sympy.Symbol) -> None:
     derivative."""
     others = sorted(str(s) for s in expr.free_symbols - {symbol})
     if others:
-        raise ParamError(f"expression {text!r} must be a function of {symbol} only; found {', '.join(others)}")
+        raise ExpressionError(f"expression {text!r} must be a function of {symbol} only; found {', '.join(others)}")
     for what, part in (("it is", expr), ("sympy's derivative is", derivative(expr, symbol))):
         try:
             evaluate(part, np.linspace(-1.0, 1.0, 3), symbol)
         except Exception:  # noqa: BLE001 - e.g. Derivative(re(x), x) from Abs, DiracDelta from Heaviside
-            raise ParamError(f"expression {text!r}: {what} {part}, which numpy cannot evaluate on a grid") from None
+            raise ExpressionError(
+                f"expression {text!r}: {what} {part}, which numpy cannot evaluate on a grid") from None
 
 
 def derivative(expr: sympy.Expr, symbol: sympy.Symbol = X) -> sympy.Expr:

@@ -13,8 +13,8 @@ import numpy as np
 
 from dudl.core import calculus
 from dudl.lectures.common import check_grid, figure
+from dudl.params import ParamError, param
 from dudl.params import Params as BaseParams
-from dudl.params import param
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -52,7 +52,10 @@ class Params(BaseParams):
 
     def check(self) -> None:
         check_grid(self.x_min, self.x_max)
-        calculus.parse_function(self.expression)  # a ParamError names what is wrong
+        try:
+            calculus.parse_function(self.expression)
+        except calculus.ExpressionError as error:  # it names what is wrong and what is allowed
+            raise ParamError(str(error)) from None
 
 
 def run(params: Params) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def expression(params: Params, name: str) -> sympy.Expr:
     expression raises ParamError naming the parameter."""
     try:
         return calculus.parse_function(getattr(params, name), "u" if name == "outer" else "x")
-    except ParamError as error:
+    except calculus.ExpressionError as error:
         raise ParamError(f"parameter {name!r}: {error}") from None
 
 

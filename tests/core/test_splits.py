@@ -1,4 +1,5 @@
-"""dudl.core.splits: the course's exact split sizes, and properties over random sizes (hypothesis)."""
+"""dudl.core.splits: the course's exact split sizes, and properties over random sizes (hypothesis), with the overfitting
+lectures' checks of split parameters (dudl.lectures.overfit.checks) against the splits they guard."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from sklearn.model_selection import train_test_split
 
 from dudl.core import data, seeding, splits
+from dudl.lectures.overfit import checks
 from dudl.params import ParamError
 
 
@@ -125,9 +127,9 @@ def test_split_sizes_match_scikit_learn(n_rows: int, proportion: float, state: i
     n_train, n_test = splits.sklearn_sizes(n_rows, proportion)
     if n_train < 1:
         with pytest.raises(ParamError, match="empty training set"):
-            splits.check_sklearn_proportion("train_proportion", proportion, n_rows)
+            checks.check_sklearn_proportion("train_proportion", proportion, n_rows)
         return
-    splits.check_sklearn_proportion("train_proportion", proportion, n_rows)
+    checks.check_sklearn_proportion("train_proportion", proportion, n_rows)
     train, test = splits.train_test_indices(n_rows, train_size=proportion, random_state=state)
     assert (len(train), len(test)) == (n_train, n_test)
     assert_partition([train, test], n_rows)
@@ -139,7 +141,7 @@ def test_split_sizes_match_scikit_learn(n_rows: int, proportion: float, state: i
 def test_three_partitions_are_disjoint_and_cover_every_row(n_rows: int, cuts: list[float], state: int) -> None:
     partitions = tuple(c / sum(cuts) for c in cuts)
     try:
-        splits.check_partitions(partitions, n_rows)
+        checks.check_partitions(partitions, n_rows)
     except ParamError as error:
         assert "empty set" in str(error)
         return
@@ -159,13 +161,13 @@ def test_three_partitions_are_disjoint_and_cover_every_row(n_rows: int, cuts: li
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: splits.check_partitions((0.8, 0.1, 0.2), 10), "must sum to 1"),
-        (lambda: splits.check_partitions((0.9, 0.05, 0.05), 10), "leaves an empty set"),
-        (lambda: splits.check_kfold(1, np.zeros(10, dtype=int), stratified=False), ">= 2 and <= 10"),
-        (lambda: splits.check_kfold(11, np.zeros(10, dtype=int), stratified=False), "got 11"),
-        (lambda: splits.check_kfold(51, data.iris()[1], stratified=True), "<= 50"),
-        (lambda: splits.check_sklearn_proportion("train_proportion", 0.005, 150), "empty training set"),
-        (lambda: splits.check_split("train_proportion", 0.001, 0, 150, "int(0.001*150)"), "empty training set"),
+        (lambda: checks.check_partitions((0.8, 0.1, 0.2), 10), "must sum to 1"),
+        (lambda: checks.check_partitions((0.9, 0.05, 0.05), 10), "leaves an empty set"),
+        (lambda: checks.check_kfold(1, np.zeros(10, dtype=int), stratified=False), ">= 2 and <= 10"),
+        (lambda: checks.check_kfold(11, np.zeros(10, dtype=int), stratified=False), "got 11"),
+        (lambda: checks.check_kfold(51, data.iris()[1], stratified=True), "<= 50"),
+        (lambda: checks.check_sklearn_proportion("train_proportion", 0.005, 150), "empty training set"),
+        (lambda: checks.check_split("train_proportion", 0.001, 0, 150, "int(0.001*150)"), "empty training set"),
     ],
 )
 def test_bad_splits_raise_one_line_param_errors(call, message: str) -> None:

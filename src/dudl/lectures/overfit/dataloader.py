@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from dudl.core import data, engine, models, seeding, splits
 from dudl.lectures import common
+from dudl.lectures.overfit import checks
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -73,7 +74,7 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        splits.check_sklearn_proportion("train_proportion", self.train_proportion, 150)
+        checks.check_sklearn_proportion("train_proportion", self.train_proportion, 150)
 
 
 def toy_loaders(seed: int) -> dict[str, Any]:

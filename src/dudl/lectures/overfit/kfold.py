@@ -15,6 +15,7 @@ import torch
 
 from dudl.core import data, engine, models, seeding, splits
 from dudl.lectures import common
+from dudl.lectures.overfit import checks
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -62,7 +63,7 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        splits.check_kfold(self.k, data.iris()[1], stratified=self.stratified)
+        checks.check_kfold(self.k, data.iris()[1], stratified=self.stratified)
 
 
 def fold_masks(params: Params, labels: np.ndarray, rep: int) -> np.ndarray:

@@ -15,6 +15,7 @@ import torch
 
 from dudl.core import data, engine, models, seeding, splits
 from dudl.lectures import common
+from dudl.lectures.overfit import checks
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
 
@@ -85,7 +86,7 @@ class Params(BaseParams):
                     f"parameter 'train_proportion' = {self.train_proportion:g} leaves a species without training "
                     f"rows (int(p*50) = {per_species}); allowed with split_method \"stratified\": >= 0.02 and < 1"
                 )
-        splits.check_split("train_proportion", self.train_proportion, train_size(self, labels), len(labels),
+        checks.check_split("train_proportion", self.train_proportion, train_size(self, labels), len(labels),
                            f"int({self.train_proportion:g}*150)")
 
 

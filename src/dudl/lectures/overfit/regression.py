@@ -14,6 +14,7 @@ import torch
 
 from dudl.core import data, engine, models, seeding, splits
 from dudl.lectures import common
+from dudl.lectures.overfit import checks
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -61,7 +62,7 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        splits.check_split("train_proportion", self.train_proportion, n_train(self), self.n,
+        checks.check_split("train_proportion", self.train_proportion, n_train(self), self.n,
                            f"round({self.train_proportion:g}*{self.n})")
 
 

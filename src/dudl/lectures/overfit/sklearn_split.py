@@ -16,6 +16,7 @@ import torch
 
 from dudl.core import data, engine, models, seeding, splits
 from dudl.lectures import common
+from dudl.lectures.overfit import checks
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -74,9 +75,9 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        splits.check_sklearn_proportion("train_proportion", self.train_proportion, 150)
+        checks.check_sklearn_proportion("train_proportion", self.train_proportion, 150)
         for proportion in self.train_proportions:
-            splits.check_sklearn_proportion("train_proportions", proportion, 150)
+            checks.check_sklearn_proportion("train_proportions", proportion, 150)
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:

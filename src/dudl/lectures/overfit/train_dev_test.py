@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dudl.core import data, seeding, splits
+from dudl.lectures.overfit import checks
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -63,9 +64,9 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
     def check(self) -> None:
-        splits.check_partitions(self.partitions, N_ROWS)
+        checks.check_partitions(self.partitions, N_ROWS)
         if self.second_split == "fixed":
-            splits.check_sklearn_partitions(self.partitions, N_ROWS)
+            checks.check_sklearn_partitions(self.partitions, N_ROWS)
 
 
 

@@ -1,4 +1,5 @@
-"""The gd section: the course's printed values, the spec's shapes and seeding, sweeps against the plain loop."""
+"""The gd section: the course's printed values, the spec's shapes and seeding, sweeps against the plain loop (bad
+input and the CLI: test_every_experiment.py)."""
 
 from __future__ import annotations
 
@@ -275,43 +276,3 @@ def test_repetition_r_does_not_depend_on_reps(experiment_id: str) -> None:
     assert len(np.unique(five["start"], axis=0)) > 1
     other_seed = dudl.run(experiment_id, reps=3, seed=4, **small).metrics
     assert not np.array_equal(other_seed["start"], three["start"])
-
-
-@pytest.mark.parametrize(
-    ("experiment_id", "bad", "fragment"),
-    [
-        ("gd.1d", {"learning_rate": 0}, "'learning_rate' must be > 0"),
-        ("gd.1d", {"epochs": 0}, "'epochs' must be >= 1"),
-        ("gd.1d", {"reps": 0}, "'reps' must be >= 1"),
-        ("gd.1d", {"grad_threshold": 0}, "'grad_threshold' must be > 0"),
-        ("gd.1d", {"n_grid": 1}, "'n_grid' must be >= 2"),
-        ("gd.1d", {"x_min": 2, "x_max": -2}, "x_min must be less than x_max"),
-        ("gd.1d", {"start": [1.0]}, "'start' must be number or null"),
-        ("gd.start-value", {"start": float("inf")}, "'start' must be a finite number, got inf"),
-        ("gd.2d", {"start": [1, 2, 3]}, "'start' must be"),
-        ("gd.2d", {"ascent_method": "flip"}, "must be one of"),
-        ("gd.parametric", {"start_values": []}, "'start_values' must not be empty"),
-        ("gd.parametric", {"learning_rates": [0.1, -0.1]}, "'learning_rates' must be > 0"),
-        ("gd.parametric", {"epoch_counts": [0, 10]}, "'epoch_counts' must be >= 1"),
-    ],
-)
-def test_bad_values_raise_param_error(experiment_id: str, bad: dict, fragment: str) -> None:
-    with pytest.raises(dudl.ParamError) as error:
-        dudl.run(experiment_id, **bad)
-    assert fragment in str(error.value) and "\n" not in str(error.value)
-
-
-def test_cli_end_to_end(cli_json) -> None:
-    one = cli_json("gd.1d", "--param", "start=1.006", "--param", "grad_threshold=0.5")
-    assert one["metrics"]["n_iterations"] == [30] and one["metrics"]["trajectory"][0][-1] is None
-    two = cli_json("gd.2d", "--param", "start=[-0.56050454,-1.35877004]", "--param", "ascent=true",
-                   "--param", "epochs=5")
-    assert np.shape(two["metrics"]["trajectory"]) == (1, 5, 2) and two["params"]["ascent"] is True
-    start = cli_json("gd.start-value", "--param", "start=0", "--reps", "2")
-    assert start["metrics"]["final_minimum"] == [0.0, 0.0]
-    dynamic = cli_json("gd.dynamic-lr", "--param", 'schedules=["time","fixed"]', "--param", "epochs=5")
-    assert dynamic["metrics"]["schedules"] == ["time", "fixed"] and np.shape(dynamic["metrics"]["start"]) == (1, 2)
-    parametric = cli_json("gd.parametric", "--param", "learning_rates=linspace(.01,.1,4)",
-                          "--param", "epoch_counts=round(linspace(10,40,3))", "--param", "epochs=20")
-    assert parametric["metrics"]["epoch_counts"] == [10, 25, 40]
-    assert np.shape(parametric["metrics"]["final_by_lr_and_epochs"]) == (4, 3)

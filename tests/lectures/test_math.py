@@ -1,11 +1,11 @@
-"""math.derivatives: sympy's derivative strings, the values on the grid, figures, bad expressions."""
+"""math.derivatives: sympy's derivative strings, the values on the grid, figures (bad
+expressions and the CLI: test_every_experiment.py)."""
 
 from __future__ import annotations
 
 import io
 
 import numpy as np
-import pytest
 
 import dudl
 
@@ -54,29 +54,6 @@ def test_figures_from_json(reloaded) -> None:
         fig.savefig(io.BytesIO(), format="png", dpi=30)
 
 
-@pytest.mark.parametrize(
-    ("overrides", "fragment"),
-    [
-        ({"expression": "y**2"}, "unknown name 'y'"),
-        ({"expression": "__import__('os')"}, "unknown function"),
-        ({"expression": "x +"}, "not valid sympy syntax"),
-        ({"expression": 3}, "'expression' must be string"),
-        ({"n_points": 1}, "'n_points' must be >= 2"),
-        ({"x_min": 1, "x_max": 1}, "x_min must be less than x_max"),
-        ({"seed": 1}, "unknown parameter 'seed'"),
-    ],
-)
-def test_bad_values_raise_param_error(overrides: dict, fragment: str) -> None:
-    with pytest.raises(dudl.ParamError) as error:
-        dudl.run("math.derivatives", **overrides)
-    assert fragment in str(error.value) and "\n" not in str(error.value)
-
-
-def test_cli_end_to_end(cli_json) -> None:
-    data = cli_json("math.derivatives", "--param", 'expression="x**3"', "--param", "n_points=3")
-    assert data["metrics"]["derivative"] == "3*x**2" and data["metrics"]["df"] == [48.0, 0.0, 48.0]
-
-
 # ---------------------------------------------------------------------------------------------------
 # math.derivatives2
 
@@ -110,25 +87,3 @@ def test_derivatives2_other_functions() -> None:
     # the outer function ignores its argument: h is constant
     flat = dudl.run("math.derivatives2", outer="7").metrics
     assert (flat["chain_function"], flat["chain_derivative"], flat["chain_manual"]) == ("7", "0", "0")
-
-
-@pytest.mark.parametrize(
-    ("overrides", "fragment"),
-    [
-        ({"outer": "x**5"}, "parameter 'outer': expression 'x**5': unknown name 'x'"),
-        ({"inner": "u + 1"}, "parameter 'inner': expression 'u + 1': unknown name 'u'"),
-        ({"f": "x +"}, "parameter 'f': expression 'x +' is not valid sympy syntax"),
-        ({"g": ""}, "parameter 'g': expression must be a function of x"),
-        ({"seed": 0}, "unknown parameter 'seed'"),
-    ],
-)
-def test_derivatives2_bad_expressions(overrides: dict, fragment: str) -> None:
-    with pytest.raises(dudl.ParamError) as error:
-        dudl.run("math.derivatives2", **overrides)
-    assert fragment in str(error.value) and "\n" not in str(error.value)
-
-
-def test_derivatives2_cli_end_to_end(cli_json) -> None:
-    metrics = cli_json("math.derivatives2", "--param", 'f="x**3"', "--param", 'outer="sin(u)"')["metrics"]
-    assert metrics["df"] == "3*x**2" and metrics["chain_derivative"] == "(12*x**2 + 2*x)*cos(4*x**3 + x**2)"
-    assert metrics["chain_rule_holds"] is True

@@ -1,6 +1,6 @@
 """math.transpose, math.dot-product and math.matrix-multiplication: the course's printed lines exactly, numpy and
 PyTorch side by side (M1, M2), the double-bracket quirk both ways, the products' shapes, dtypes and errors, the
-random matrices over many seeds, bad input through the API and the CLI."""
+random matrices over many seeds, bad input through the CLI (through the API: test_every_experiment.py)."""
 
 from __future__ import annotations
 
@@ -176,31 +176,6 @@ def test_matrix_entries_over_many_seeds() -> None:
 
 
 # -- bad input --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("experiment_id", "overrides", "fragment"),
-    [
-        ("math.transpose", {"matrix": [[1, 2, 3], [4, 5]]}, "'matrix' must have rows of equal length"),
-        ("math.transpose", {"vector": [[1, 2], [3]]}, "'vector' must have rows of equal length"),
-        ("math.transpose", {"vector": [[[1]]]}, "'vector' must be list of"),
-        ("math.transpose", {"matrix": [1, 2]}, "'matrix' must be list of (integer or number), got 1"),
-        ("math.transpose", {"vector": []}, "'vector' must"),
-        ("math.transpose", {"seed": 1}, "unknown parameter 'seed'"),
-        ("math.dot-product", {"v2": [1, 2]}, "v1 and v2 must have the same length, got 4 and 2"),
-        ("math.dot-product", {"v1": ["a", 1, 2, 3]}, "'v1' must be integer or number, got \"a\""),
-        ("math.dot-product", {"reps": 2}, "unknown parameter 'reps'"),
-        ("math.matrix-multiplication", {"shape_a": [0, 4]}, "'shape_a' must be >= 1"),
-        ("math.matrix-multiplication", {"shape_b": [4, 1001]}, "'shape_b' must be >= 1 and <= 1000"),
-        ("math.matrix-multiplication", {"shape_c": [3]}, "'shape_c' must have 2 elements"),
-        ("math.matrix-multiplication", {"decimals": 16}, "'decimals' must be >= 0 and <= 15"),
-        ("math.matrix-multiplication", {"reps": 0}, "'reps' must be >= 1"),
-    ],
-)
-def test_bad_values_raise_one_line_param_errors(experiment_id: str, overrides: dict, fragment: str) -> None:
-    with pytest.raises(dudl.ParamError) as error:
-        dudl.run(experiment_id, **overrides)
-    assert fragment in str(error.value) and "\n" not in str(error.value)
 
 
 def test_cli_bad_input_is_one_line_exit_2_and_no_files(cli, tmp_path: Path) -> None:

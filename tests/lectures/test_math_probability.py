@@ -1,6 +1,6 @@
 """math.softmax, math.log and math.entropy: the course's printed lines and values exactly, the random integers of
 the softmax lecture over many seeds, the quirk parameters both ways, figures from the JSON round trip, bad input
-through the API and the CLI."""
+through the CLI (through the API: test_every_experiment.py)."""
 
 from __future__ import annotations
 
@@ -225,36 +225,6 @@ def test_entropy_of_longer_and_not_one_hot_distributions() -> None:
 
 
 # -- bad input --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("experiment_id", "overrides", "fragment"),
-    [
-        ("math.softmax", {"random_high": -5}, "random_high must be greater than random_low, got -5 and -5"),
-        ("math.softmax", {"n_random": 0}, "'n_random' must be >= 1"),
-        ("math.softmax", {"z": []}, "'z' must not be empty"),
-        ("math.softmax", {"z": [[1, 2]]}, "'z' must be integer or number"),
-        ("math.softmax", {"log_scale": "yes"}, "'log_scale' must be true/false"),
-        ("math.log", {"x_min": 0}, "'x_min' must be > 0, got 0"),
-        ("math.log", {"x_min": 1, "x_max": 0.5}, "x_min must be less than x_max, got 1 and 0.5"),
-        ("math.log", {"n_points": 1}, "'n_points' must be >= 2"),
-        ("math.log", {"log_base": 1}, "'log_base' must be > 0 and != 1 (or null), got 1"),
-        ("math.log", {"log_base": -2}, "'log_base' must be > 0"),
-        ("math.entropy", {"p": [1.5, -0.5]}, "'p' must hold probabilities in [0, 1], got 1.5"),
-        ("math.entropy", {"probabilities": [0, 1]}, "'probabilities' must hold probabilities in (0, 1], got 0"),
-        ("math.entropy", {"q": [0, 1]}, "'q' must hold probabilities in (0, 1], got 0"),
-        ("math.entropy", {"probabilities": [0.5, 0.6]}, "'probabilities' must sum to 1"),
-        ("math.entropy", {"probabilities": [1]}, "'probabilities' must have at least 2 entries"),
-        ("math.entropy", {"q": [0.5, 0.25, 0.25]}, "p and q must have the same length, got 2 and 3"),
-        ("math.entropy", {"p_event": 1}, "'p_event' must be > 0 and < 1, got 1"),
-        ("math.entropy", {"log_base": 1}, "'log_base' must be > 0 and != 1"),
-        ("math.entropy", {"bce_call": "reversed"}, "'bce_call' must be one of \"fixed\", \"swapped\", \"original\""),
-    ],
-)
-def test_bad_values_raise_one_line_param_errors(experiment_id: str, overrides: dict, fragment: str) -> None:
-    with pytest.raises(dudl.ParamError) as error:
-        dudl.run(experiment_id, **overrides)
-    assert fragment in str(error.value) and "\n" not in str(error.value)
 
 
 def test_cli_bad_probability_is_one_line_exit_2_and_no_files(cli, tmp_path: Path) -> None:

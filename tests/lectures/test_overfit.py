@@ -1,8 +1,7 @@
-"""The overfit.* experiments: the course's exact facts, statistical checks over seeds, CLI and bad input."""
+"""The overfit.* experiments: the course's exact facts, statistical checks over seeds (the
+small runs, the CLI and bad input of every experiment: test_every_experiment.py)."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
@@ -12,11 +11,6 @@ from torch.utils.data import DataLoader, TensorDataset
 import dudl
 from dudl.core import data, engine, models, seeding, splits
 from dudl.lectures.overfit import dataloader
-from dudl.result import Result
-
-OVERFIT_IDS = ("overfit.manual", "overfit.sklearn", "overfit.dataloader", "overfit.train-dev-test",
-               "overfit.regression", "overfit.kfold")
-
 
 # --- overfit.manual ------------------------------------------------------------------------------
 
@@ -251,63 +245,3 @@ def test_kfold_accuracy_over_seeds_and_the_unshuffled_mistake() -> None:
     # k = 3 unshuffled: each test fold is the species its model never saw
     unseen = dudl.run("overfit.kfold", k=3, shuffle=False, epochs=300, seed=6).metrics
     assert (unseen["test_accuracy"] < 10).all() and (unseen["train_accuracy"] > 90).all()
-
-
-# --- all experiments: figures from JSON, CLI, bad input ------------------------------------------
-
-
-SMALL = {
-    "overfit.manual": ["--param", "epochs=3"],
-    "overfit.sklearn": ["--param", "epochs=3", "--param", "train_proportions=linspace(.2,.8,3)"],
-    "overfit.dataloader": ["--param", "epochs=2"],
-    "overfit.train-dev-test": ["--reps", "2"],
-    "overfit.regression": ["--param", "epochs=3"],
-    "overfit.kfold": ["--param", "epochs=2", "--param", "k=3"],
-}
-FIGURES = {
-    "overfit.manual": {"training"},
-    "overfit.sklearn": {"demo_accuracy", "accuracy_heatmaps"},
-    "overfit.dataloader": {"accuracy"},
-    "overfit.train-dev-test": set(),
-    "overfit.regression": {"data", "predictions", "losses"},
-    "overfit.kfold": {"fold_accuracy", "test_accuracy_by_epoch"},
-}
-
-
-@pytest.mark.parametrize("experiment_id", OVERFIT_IDS)
-def test_runs_end_to_end_from_the_cli(cli_json, experiment_id: str) -> None:
-    output = cli_json(experiment_id, "--seed", "3", *SMALL[experiment_id])
-    result = Result.from_dict(output)
-    assert result.id == experiment_id and result.params["seed"] == 3
-    figures = result.figures()
-    assert set(figures) == FIGURES[experiment_id]
-    for figure in figures.values():
-        figure.canvas.draw()
-    assert result.printed()
-    in_process = dudl.run(experiment_id, **output["params"])
-    assert output["metrics"] == json.loads(in_process.to_json())["metrics"]
-    assert result.printed() == in_process.printed()
-
-
-@pytest.mark.parametrize(
-    ("experiment_id", "overrides", "message"),
-    [
-        ("overfit.manual", {"train_proportion": 1.0}, "train_proportion"),
-        ("overfit.manual", {"train_proportion": 0.005}, "empty training set"),
-        ("overfit.manual", {"split_method": "stratified", "train_proportion": 0.01}, "species"),
-        ("overfit.sklearn", {"train_proportions": [0.5, 0.001]}, "empty training set"),
-        ("overfit.sklearn", {"train_proportion": 0.0}, "train_proportion"),
-        ("overfit.dataloader", {"batch_size": 0}, "batch_size"),
-        ("overfit.train-dev-test", {"partitions": [0.8, 0.1, 0.2]}, "sum to 1"),
-        ("overfit.train-dev-test", {"partitions": [0.9, 0.05, 0.05]}, "empty set"),
-        ("overfit.regression", {"train_proportion": 0.001}, "empty training set"),
-        ("overfit.regression", {"train_proportion": 0.999}, "empty test set"),
-        ("overfit.kfold", {"k": 1}, "'k'"),
-        ("overfit.kfold", {"k": 151}, "<= 150"),
-        ("overfit.kfold", {"k": 51, "stratified": True}, "<= 50"),
-    ],
-)
-def test_bad_input_raises_param_error(experiment_id: str, overrides: dict, message: str) -> None:
-    with pytest.raises(dudl.ParamError, match=message) as error:
-        dudl.run(experiment_id, **overrides)
-    assert "\n" not in str(error.value)

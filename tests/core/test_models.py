@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from dudl.core import engine, models, reference, seeding
+from dudl.lectures.ann.model_print import structure
 
 REGRESSION_PRINT = """\
 Sequential(
@@ -88,7 +89,7 @@ def test_build_seeded_leaves_the_global_rng_alone() -> None:
     expected = torch.rand(3)
     torch.manual_seed(123)
     models.build_seeded(models.theClass4ANN, seeding.key(0, seeding.MODEL, 0))
-    assert models.structure(models.qwerty_net()) == QWERTY_PRINT
+    assert structure(models.qwerty_net()) == QWERTY_PRINT  # ann.qwerties' print(model)
     assert torch.equal(torch.rand(3), expected)
 
 

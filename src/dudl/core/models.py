@@ -10,8 +10,10 @@ an ``nn.Module`` class with ``__init__`` and ``forward``, the class is here too,
   ``parameters()`` in order), so the class's own weights are the ones trained;
 * :func:`sequential_state` turns a module's weights into the state dict of the architecture's Sequential
   form (e.g. to load a class's weights into ``arch.sequential()`` with :func:`load_trained`);
-* :func:`load_trained` loads an engine-trained state dict (``TrainResult.state_dict(k)``) into the class;
-* :func:`structure` is ``print(model)`` of an architecture's Sequential form.
+* :func:`load_trained` loads an engine-trained state dict (``TrainResult.state_dict(k)``) into the class.
+
+What the course prints of a model (``print(model)``, torchsummary's table) is made by the lectures
+(:mod:`dudl.lectures.ann.model_print`) from these.
 
 Layers are matched by order: the k-th ``nn.Linear`` of a module is the k-th Linear of the architecture.
 """
@@ -115,12 +117,6 @@ def sequential_state(architecture: Architecture, module: nn.Module) -> dict[str,
         state[f"{index}.weight"] = layer.weight.detach().clone()
         state[f"{index}.bias"] = layer.bias.detach().clone()
     return state
-
-
-def structure(architecture: Architecture) -> str:
-    """``print(model)`` of the architecture's ``nn.Sequential`` (built without touching the global RNG)."""
-    with torch.random.fork_rng(devices=[]):
-        return str(architecture.sequential())
 
 
 def load_trained(module: ModuleT, state: dict[str, torch.Tensor]) -> ModuleT:
@@ -271,14 +267,3 @@ def layer_summary(module: nn.Module, input_size: tuple[int, ...]) -> list[tuple[
         for hook in hooks:
             hook.remove()
     return rows
-
-
-def summary_lines(rows: list[tuple[str, list[int], int, bool]]) -> list[str]:
-    """The torchsummary table of :func:`layer_summary` rows, as torchsummary prints it (to the totals)."""
-    total = sum(n for _, _, n, _ in rows)
-    trainable = sum(n for _, _, n, is_trainable in rows if is_trainable)
-    lines = ["-" * 64, "{:>20}  {:>25} {:>15}".format("Layer (type)", "Output Shape", "Param #"), "=" * 64]
-    lines += ["{:>20}  {:>25} {:>15}".format(name, str(shape), f"{n:,}") for name, shape, n, _ in rows]
-    lines += ["=" * 64, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-              f"Non-trainable params: {total - trainable:,}"]
-    return lines

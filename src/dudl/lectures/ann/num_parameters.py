@@ -15,6 +15,7 @@ import numpy as np
 from torch import nn
 
 from dudl.core import models, seeding
+from dudl.lectures.ann.model_print import summary_lines
 from dudl.params import ParamError, param, seed_param
 from dudl.params import Params as BaseParams
 
@@ -124,7 +125,7 @@ def printed(result: Result) -> list[str]:
     lines += [f"This piece has {n} parameters" for n in np.asarray(metrics["wide_params_per_tensor"])]
     lines += ["", "", f"Total of {metrics['wide_params']} parameters",
               f"Widenet has {metrics['wide_params']} parameters", f"Deepnet has {metrics['deep_params']} parameters"]
-    lines += models.summary_lines(models.layer_summary(wide, (1, params["wide_layers"][0])))
+    lines += summary_lines(models.layer_summary(wide, (1, params["wide_layers"][0])))
     return lines
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann.accuracy import chance_failed
 from dudl.lectures.ann.decision_surface import decision_surface, decision_surface_figure
+from dudl.lectures.ann.model_print import structure
 from dudl.lectures.ann.qwerty import (
     binary_targets,
     check_centers,
@@ -133,7 +134,7 @@ def printed(result: Result) -> list[str]:
     """The data's type and shape, ``print(model)``, ``Final accuracy``; then the spread over repetitions."""
     accuracy = result.metric("accuracy")
     n_rows = 2 * result.params["n_per_cluster"]
-    lines = [*data_type_lines(n_rows), *models.structure(models.qwerty_net()).splitlines(),
+    lines = [*data_type_lines(n_rows), *structure(models.qwerty_net()).splitlines(),
              f"Final accuracy: {accuracy[0]:g}%"]
     if accuracy.size > 1:
         lines.append(summary_line("Final accuracy", accuracy, unit="%", failed=chance_failed(accuracy))

@@ -13,6 +13,7 @@ import numpy as np
 
 from dudl.core import data as datasets
 from dudl.core import models, seeding
+from dudl.lectures.ann.model_print import structure
 from dudl.lectures.ann.regression_fit import fit_regression, predictions_panel
 from dudl.lectures.ann.training_figures import losses_figure
 from dudl.lectures.common import (
@@ -106,7 +107,7 @@ def figures(result: Result) -> dict[str, Figure]:
 def printed(result: Result) -> list[str]:
     """``print(model)`` and ``testloss.item()`` of repetition 0; then the spread over repetitions."""
     final_loss = result.metric("final_loss")
-    lines = [*models.structure(models.regression_net()).splitlines(), repr(float(final_loss[0]))]
+    lines = [*structure(models.regression_net()).splitlines(), repr(float(final_loss[0]))]
     if final_loss.size > 1:
         lines.append(summary_line("Final loss", final_loss,
                                   failed=np.asarray(result.metrics["flat_prediction"], dtype=bool))

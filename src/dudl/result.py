@@ -1,12 +1,11 @@
 """Result: what one run of an experiment produced, and its JSON round trip.
 
-A Result holds the experiment ``id``, every resolved parameter (``seed`` and ``reps`` included), the
-named ``metrics`` (numpy arrays, numbers, strings or ragged lists), the seconds of computation and the
-dudl version. Figures and printed lines are drawn from the Result alone, so a saved result can be
-loaded and re-plotted. In JSON, a metric's NaN and +/-inf are written as ``null`` (spec, "Units, shapes
-and names"); loading turns a numeric array's nulls back into NaN. A parameter that accepts an infinity keeps it
-as the string ``"Infinity"`` or ``"-Infinity"`` (JSON has no number for it; ``--param name=Infinity`` reads it
-back), so a reloaded result describes the same run.
+A Result holds the experiment ``id``, every resolved parameter (``seed`` and ``reps`` included), the named ``metrics``
+(numpy arrays, numbers, strings or ragged lists), the seconds of computation and the dudl version. Figures and printed
+lines are drawn from the Result alone, so a saved result can be loaded and re-plotted. In JSON, a metric's NaN and
++/-inf are written as ``null`` (docs/spec/experiments.md#units-shapes-and-names); loading turns a numeric array's nulls
+back into NaN. A parameter that accepts an infinity keeps it as the string ``"Infinity"`` or ``"-Infinity"`` (JSON has
+no number for it; ``--param name=Infinity`` reads it back), so a reloaded result describes the same run.
 
 :meth:`Result.load` checks what it reads and raises :class:`ResultError` with a one-line message.
 """

@@ -15,7 +15,8 @@ from dudl.core.surfaces import BUMPY, DAMPED_SINE, QUADRATIC, peaks_gradient
 
 
 def course_loop(deriv, start, learning_rate, epochs, schedule="fixed", grad_threshold=None, ascent=False):
-    """The course's loop for ONE start (B10): trajectory, gradients, learning rates, final x, updates made.
+    """The course's loop for ONE start (docs/spec/experiments.md#gradient-descent-updates): trajectory, gradients,
+    learning rates, final x, updates made.
 
     Works for scalar points and for 2-D points (numpy arrays of shape [2]).
     """

@@ -1,6 +1,6 @@
 """math.transpose, math.dot-product and math.matrix-multiplication: the course's printed lines exactly, numpy and
-PyTorch side by side (M1, M2), the double-bracket quirk both ways, the products' shapes, dtypes and errors, the
-random matrices over many seeds, bad input through the CLI (through the API: test_every_experiment.py)."""
+PyTorch side by side (docs/spec/math-section.md), the double-bracket quirk both ways, the products' shapes, dtypes and
+errors, the random matrices over many seeds, bad input through the CLI (through the API: test_every_experiment.py)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_transpose_keeps_numpy_and_torch_dtypes_m2() -> None:
     assert m["matrix_transpose"].tolist() == [[0.1, 3.0], [2.0, 4.0]]
     assert m["torch_matches_numpy"]  # float32 against float64: within numpy.allclose
     lines = result.printed()
-    assert lines[:6] == ["[[1. 2.]]", " ", "[[1.]", " [2.]]", " ", "[[1. 2.]]"]  # 2.0 stays a float (M2)
+    assert lines[:6] == ["[[1. 2.]]", " ", "[[1.]", " [2.]]", " ", "[[1. 2.]]"]  # 2.0 stays a float
     assert "tensor([[1., 2.]])" in lines and "tensor([[0.1000, 3.0000]," in lines
 
 
@@ -116,7 +116,7 @@ def test_matrix_products_at_the_course_sizes(reloaded) -> None:
     assert m["torch_product_dtypes"] == ["torch.float32", None, "torch.float64", "torch.float32"]
     np.testing.assert_array_equal(m["ab"][0], a @ b)
     np.testing.assert_array_equal(m["ct_a"][0], c.T @ a)
-    torch_a = torch.tensor(m["torch_a"][0], dtype=torch.float32)  # exact: float32 values widened (M2)
+    torch_a = torch.tensor(m["torch_a"][0], dtype=torch.float32)  # exact: float32 values widened
     np.testing.assert_allclose(m["a_c1"][0], m["torch_a"][0] @ c1, rtol=1e-12)
     np.testing.assert_array_equal(m["a_c2"][0], (torch_a @ torch.tensor(c1, dtype=torch.float32)).double().numpy())
     assert 0 < m["mixed_max_abs_diff"][0] < 1e-5

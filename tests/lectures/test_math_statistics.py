@@ -55,7 +55,8 @@ def test_argmin_flat_index_axes_ties_and_floats() -> None:
     assert m["matrix_argmin"] == 3  # row-major: row 1, column 0
     assert m["matrix_argmin_by_column"].tolist() == [1, 0, 1] and m["matrix_argmin_by_row"].tolist() == [1, 0]
     assert m["torch_matches_numpy"] is True
-    # a float list: float64 in numpy, float32 in PyTorch (M2), and each library prints its own values
+    # a float list: float64 in numpy, float32 in PyTorch (docs/spec/math-section.md#data-types), and each library
+    # prints its own values
     result = dudl.run("math.argmin", vector=[0.1, 2, -0.3], matrix=[[1.5, 2], [0.5, 3]])
     m, lines = result.metrics, result.printed()
     assert (m["min_value"], m["max_value"], m["matrix_min"]) == (-0.3, 2.0, 0.5)

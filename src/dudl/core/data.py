@@ -1,4 +1,4 @@
-"""The course's datasets, as pure generators (spec section 2).
+"""The course's datasets, as pure generators (docs/spec/experiments.md#2-common-building-blocks).
 
 The random ones (:func:`qwerties`, :func:`regression`) take a numpy ``Generator`` (from
 :mod:`dudl.core.seeding`; :func:`regression_for_reps` draws every repetition's from its data stream);
@@ -23,7 +23,7 @@ IRIS_SPECIES = ("setosa", "versicolor", "virginica")
 def qwerties(
     rng: np.random.Generator, centers: Sequence[Sequence[float]], n_per_cluster: int, blur: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """B1: blobs around ``centers``.
+    """The qwerties (docs/spec/experiments.md#qwerties): blobs around ``centers``.
 
     For each class k in order: ``x = c[k][0] + randn(n)*blur``, then ``y = c[k][1] + randn(n)*blur``.
     Returns ``data`` float32 [n_classes*n_per_cluster, 2] (class 0 rows first) and ``labels`` int64
@@ -58,13 +58,13 @@ def regression_for_reps(seed: int, reps: int, n: int, noise_sd: float) -> tuple[
 
 
 def iris() -> tuple[np.ndarray, np.ndarray]:
-    """B2: scikit-learn's bundled iris: ``data`` float32 [150, 4] (cm), ``labels`` int64 [150] (0, 1, 2)."""
+    """Iris data, scikit-learn's bundled copy: ``data`` float32 [150, 4] (cm), ``labels`` int64 [150] (0, 1, 2)."""
     bunch = load_iris()
     return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
 
 
 def toy() -> tuple[np.ndarray, np.ndarray]:
-    """B3: the overfitting section's fake data: int [10, 4] with row k = 10k + [1, 2, 3, 4]; labels bool [10]."""
+    """The toy data (the overfitting section's fake data): int [10, 4], row k = 10k + [1, 2, 3, 4]; labels bool [10]."""
     fake_data = np.tile(np.array([1, 2, 3, 4]), (10, 1)) + np.tile(10 * np.arange(1, 11), (4, 1)).T
     fake_labels = np.arange(10) > 4
     return fake_data, fake_labels

@@ -1,4 +1,5 @@
-"""Gradient descent (spec B10), vectorised in numpy over start points, learning rates and schedules.
+"""Gradient descent, vectorised in numpy over start points, learning rates and schedules
+(docs/spec/experiments.md#gradient-descent-updates).
 
 One routine, :func:`descend`, serves every gd experiment: ``x <- x - lr*f'(x)`` for ``epochs`` updates, for
 a whole batch of independent descents at once (every start point, learning rate and schedule of a sweep
@@ -104,7 +105,7 @@ def descend(
     grad_threshold: float | None = None,
     ascent: bool = False,
 ) -> Descent:
-    """Run ``epochs`` updates of gradient descent (B10) for a whole batch of descents at once.
+    """Run ``epochs`` updates of gradient descent for a whole batch of descents at once.
 
     ``gradient`` maps points [*batch, *point] to the derivative at each point (same shape). ``start``
     [*start_batch, *point], ``learning_rate`` and ``schedule`` broadcast against each other to ``batch``.

@@ -39,7 +39,7 @@ ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
 
 def regression_net() -> Architecture:
-    """B6: ``Linear(1,1) -> ReLU -> Linear(1,1)``, MSELoss (ann.regression, ann.regression-slope)."""
+    """The regression net: ``Linear(1,1) -> ReLU -> Linear(1,1)``, MSELoss (ann.regression, ann.regression-slope)."""
     return Architecture(sizes=(1, 1, 1), activations=("relu", "none"), loss="mse")
 
 
@@ -64,7 +64,7 @@ def multilayer_net(n_hidden: int = 16, *, linear: bool = False) -> Architecture:
 
 
 def iris_net(n_hidden: int = 64) -> Architecture:
-    """B5: ``Linear(4,h) -> ReLU -> Linear(h,h) -> ReLU -> Linear(h,3)``, CrossEntropyLoss on the logits."""
+    """The iris net: ``Linear(4,h) -> ReLU -> Linear(h,h) -> ReLU -> Linear(h,3)``, CrossEntropyLoss on the logits."""
     return Architecture(sizes=(4, n_hidden, n_hidden, 3), activations=("relu", "relu", "none"),
                         loss="cross_entropy")
 

@@ -1,7 +1,7 @@
-"""The spec's seeding scheme, in one place.
+"""The seeding scheme (docs/spec/experiments.md#randomness), in one place.
 
 Every random draw of every experiment comes from a generator keyed by
-``numpy.random.SeedSequence([seed, stream, *index])`` (spec, "Randomness"):
+``numpy.random.SeedSequence([seed, stream, *index])``:
 
 * stream 0 (``DATA``), index ``(rep,)``: the data of repetition ``rep``;
 * stream 1 (``MODEL``), index ``(rep, *cell)``: everything that belongs to one trained model;

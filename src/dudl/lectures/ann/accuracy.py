@@ -14,7 +14,8 @@ def chance_failed(accuracy: Any, n_classes: int = 2) -> np.ndarray:
 
 
 def success_fraction(accuracy: Any, threshold: float) -> np.ndarray:
-    """B8 over the last axis: the fraction of cells whose accuracy (%) exceeds ``threshold``."""
+    """The success fraction (docs/spec/experiments.md#success-fraction) over the last axis: the fraction of cells whose
+    accuracy (%) exceeds ``threshold``."""
     return np.mean(np.asarray(accuracy, dtype=float) > threshold, axis=-1)
 
 

@@ -42,7 +42,8 @@ def surface_grid(data: np.ndarray, resolution: int = SURFACE_RESOLUTION,
 
 def decision_surface(module: nn.Module, architecture: engine.Architecture, data: np.ndarray,
                      resolution: int = SURFACE_RESOLUTION) -> dict[str, np.ndarray]:
-    """The trained ``module``'s predicted class (B7) over a grid around ``data`` [N, 2].
+    """The trained ``module``'s predicted class (docs/spec/experiments.md#decision-rule-and-accuracy) over a grid around
+    ``data`` [N, 2].
 
     Returns the metrics ``decision_surface`` int [resolution, resolution] (rows = y, columns = x) and
     ``decision_surface_extent`` [4] (x_min, x_max, y_min, y_max).

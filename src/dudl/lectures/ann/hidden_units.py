@@ -1,8 +1,8 @@
 """ann.hidden-units: comparing the number of hidden units (ANN/DUDL_ANN_nHiddenUnits).
 
-The iris net (B5) with 1 to 128 units per hidden layer, each trained for a short 150 epochs: accuracy
-depends on model size, and the smallest nets often stay at chance. All widths x repetitions train in one
-engine call.
+The iris net (docs/spec/experiments.md#iris-net) with 1 to 128 units per hidden layer, each trained for a short 150
+epochs: accuracy depends on model size, and the smallest nets often stay at chance. All widths x repetitions train in
+one engine call.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """ann.iris: a multi-output ANN classifies the iris flowers (ANN/DUDL_ANN_multioutput).
 
-A 4-64-64-3 net (B5) with CrossEntropyLoss on the logits learns the three species; softmax turns its
-outputs into probabilities that sum to 1. Every repetition trains a new model on the same data.
+A 4-64-64-3 net (docs/spec/experiments.md#iris-net) with CrossEntropyLoss on the logits learns the three species;
+softmax turns its outputs into probabilities that sum to 1. Every repetition trains a new model on the same data.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     learning_rates = np.asarray(params.learning_rates, dtype=float)
     n_rates = len(learning_rates)
     data_args = (params.centers, params.n_per_cluster, params.blur)
-    data, labels = qwerties_for_reps(params.seed, 1, *data_args)  # B1 once: the data of rep 0
+    data, labels = qwerties_for_reps(params.seed, 1, *data_args)  # the qwerties once: the data of rep 0
 
     # demo (index (0,)) and the single sweep (index (1, lr_index)): one batch, `epochs` epochs
     keys = [seeding.key(params.seed, seeding.DEMO, 0)]

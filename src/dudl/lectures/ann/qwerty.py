@@ -1,5 +1,6 @@
-"""The qwerties (B1: 2-D blobs, one per class) of the ann lectures: each repetition's data, the BCE targets, the
-centres check, the printed data checks, which samples a model misclassified, and the course's qwerty figures.
+"""The qwerties (2-D blobs, one per class: docs/spec/experiments.md#qwerties) of the ann lectures: each repetition's
+data, the BCE targets, the centres check, the printed data checks, which samples a model misclassified, and the course's
+qwerty figures.
 
 Figures take plain arrays (``np.asarray`` of Result metrics, or data regenerated from the Result's params with
 :func:`rep0_qwerties`), so they work on a Result loaded back from JSON.
@@ -26,7 +27,7 @@ CLASS_MARKERS = ("bs", "ko", "r^")  # the course's markers for qwerty classes 0,
 
 def qwerties_for_rep(seed: int, rep: int, centers: Sequence[Sequence[float]], n_per_cluster: int,
                      blur: float) -> tuple[np.ndarray, np.ndarray]:
-    """B1 qwerties of repetition ``rep`` (data stream): ``data`` float32 [N, 2], ``labels`` int64 [N]."""
+    """The qwerties of repetition ``rep`` (data stream): ``data`` float32 [N, 2], ``labels`` int64 [N]."""
     rng = seeding.numpy_rng(seeding.key(seed, seeding.DATA, rep))
     return datasets.qwerties(rng, centers, n_per_cluster, blur)
 

@@ -1,5 +1,6 @@
-"""The 1-1-1 regression model (B6) of ann.regression and ann.regression-slope: many models trained at once, the
-prediction-data correlation (B9), and the panel of data and predictions."""
+"""The 1-1-1 regression model (docs/spec/experiments.md#regression-net) of ann.regression and ann.regression-slope:
+many models trained at once, the prediction-data correlation (docs/spec/experiments.md#prediction-data-correlation),
+and the panel of data and predictions."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
 
 
 def correlation(targets: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """B9 row by row: Pearson r of ``targets`` and ``predictions`` [..., n]; constant predictions give 0, and
-    non-finite values (a diverged model, data beyond float32) NaN.
+    """The prediction-data correlation row by row: Pearson r of ``targets`` and ``predictions`` [..., n]; constant
+    predictions give 0, and non-finite values (a diverged model, data beyond float32) NaN.
 
     Returns ``correlation`` [...] and ``flat_prediction`` [...] bool (what numpy would warn about).
     """
@@ -34,7 +35,7 @@ def correlation(targets: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarra
 
 def fit_regression(xs: np.ndarray, ys: np.ndarray, keys: list[np.random.SeedSequence], learning_rate: float,
                    epochs: int, device: str) -> dict[str, np.ndarray]:
-    """Train one B6 model per dataset, all at once: ``xs``, ``ys`` [M, n] -> ``predictions`` [M, n],
+    """Train one regression net per dataset, all at once: ``xs``, ``ys`` [M, n] -> ``predictions`` [M, n],
     ``losses`` [M, epochs], ``final_loss`` [M], ``correlation`` [M], ``flat_prediction`` [M]."""
     architecture = models.regression_net()
     inputs = torch.from_numpy(np.asarray(xs, dtype=np.float32)).unsqueeze(-1)

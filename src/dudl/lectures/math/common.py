@@ -1,8 +1,9 @@
-"""Helpers shared by the math lectures: list and matrix parameters, numpy and PyTorch side by side (math
-spec M1-M2) and printing as the notebooks print (M4).
+"""Helpers shared by the math lectures: list and matrix parameters, numpy and PyTorch side by side
+(docs/spec/math-section.md#numpy-and-pytorch-side-by-side and #data-types) and printing as the notebooks print
+(docs/spec/math-section.md#printing).
 
 A list parameter keeps each number's type (``int | float``), so ``[1, 2]`` becomes an int64 array and an
-int64 tensor, and a list that holds any float becomes float64 in numpy and float32 in PyTorch (M2).
+int64 tensor, and a list that holds any float becomes float64 in numpy and float32 in PyTorch.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ def check_list(name: str, values: Sequence[Any]) -> None:
 
 
 def widen(tensor: torch.Tensor) -> np.ndarray:
-    """A tensor as a numpy metric (M2): integers stay integers, float32 values are widened to float64."""
+    """A tensor as a numpy metric (docs/spec/math-section.md#data-types): integers stay integers, float32 values are
+    widened to float64."""
     array = tensor.detach().cpu().numpy()
     return array.astype(np.float64) if array.dtype.kind == "f" else array
 
 
 def matches(numpy_result: Any, torch_result: Any) -> bool:
-    """M1: the same shape and equal values (integers exactly, floats within ``numpy.allclose`` defaults)."""
+    """The same shape and equal values (integers exactly, floats within ``numpy.allclose`` defaults):
+    docs/spec/math-section.md#numpy-and-pytorch-side-by-side."""
     a, b = np.asarray(numpy_result), np.asarray(torch_result)
     if a.shape != b.shape:
         return False
@@ -55,7 +58,8 @@ def lines(value: Any) -> list[str]:
 
 
 def course_text(text: str) -> str:
-    """A course output block written with empty lines for the notebooks' one-space lines (``print(' ')``, M4):
+    """A course output block written with empty lines for the notebooks' one-space lines (``print(' ')``, see
+    docs/spec/math-section.md#printing):
     the block with each empty line holding one space, as the course printed it."""
     return "\n".join(line or " " for line in text.split("\n")[:-1]) + "\n"
 

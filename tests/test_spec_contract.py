@@ -1,7 +1,8 @@
 """The specification is the contract: every experiment has exactly the spec's parameters (with the spec's
 defaults where they are plain values) and returns every metric the spec names, with a reps axis where the
 spec's shape starts with ``reps``. Parsed from the specification in the repository: docs/spec/experiments.md
-and docs/spec/math-section.md (the remaining math lectures, same table format)."""
+and docs/spec/math-section.md (the remaining math lectures, same table format); a missing file fails, it does not
+skip. Every reference to docs/ in the code, the tests and the docs names a file and a section that exist."""
 
 from __future__ import annotations
 
@@ -131,3 +132,58 @@ def test_every_spec_metric_is_returned_with_its_reps_axis(experiment_id: str) ->
             value = result.metrics[name]
             if shape.startswith("[reps") and value is not None:
                 assert len(value) == 2, f"{experiment_id}.{name} has no reps axis of 2"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# References to the docs: code, tests and docs cite sections of docs/ (e.g. docs/spec/experiments.md#qwerties)
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+CITING = [*sorted((ROOT / "src").rglob("*.py")), *sorted((ROOT / "tests").rglob("*.py")),
+          *sorted((ROOT / "benchmarks").glob("*.py")), ROOT / "notebooks" / "build.py", ROOT / "README.md",
+          ROOT / "Makefile", *sorted(DOCS.rglob("*.md"))]
+
+
+def anchors(markdown: Path) -> set[str]:
+    """The anchors GitHub gives the headings of ``markdown``: lower case, punctuation dropped, spaces as hyphens,
+    a repeated one numbered (``-1``, ``-2``)."""
+    seen: dict[str, int] = {}
+    found = set()
+    for line in markdown.read_text(encoding="utf-8").splitlines():
+        heading = re.match(r"^#{1,6} (.+?)\s*$", line)
+        if heading:
+            slug = re.sub(r"[^\w\- ]", "", heading.group(1).lower()).replace(" ", "-")
+            seen[slug] = seen.get(slug, -1) + 1
+            found.add(slug if seen[slug] == 0 else f"{slug}-{seen[slug]}")
+    return found
+
+
+def references() -> list[tuple[Path, Path, str]]:
+    """(citing file, cited file, anchor or "") for every docs/... path in code and text, and every relative link
+    of the docs' markdown."""
+    found = []
+    for path in CITING:
+        text = path.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\bdocs/([\w./-]+\.md)(?:#([\w-]+))?", text):
+            found.append((path, DOCS / target, anchor))
+        if path.suffix == ".md" and path.is_relative_to(DOCS):
+            for target, anchor in re.findall(r"\]\(((?:[\w./-]+\.md)?)(?:#([\w-]+))?\)", text):
+                if target or anchor:  # a link to a markdown file, a section of one, or a section of this one
+                    found.append((path, (path.parent / target) if target else path, anchor))
+    return found
+
+
+def test_every_reference_to_the_docs_names_a_file_and_section_that_exist() -> None:
+    refs = references()
+    assert len(refs) > 30  # the reader finds them: code, tests and the docs' own links
+    for citing, cited, anchor in refs:
+        where = citing.relative_to(ROOT)
+        assert cited.is_file(), f"{where} cites {cited.relative_to(ROOT)}, which does not exist"
+        assert not anchor or anchor in anchors(cited), f"{where} cites #{anchor}, no section of {cited.name}"
+
+
+def test_nothing_points_outside_the_repository_for_its_docs() -> None:
+    outside = re.compile(r"\.\./" + "shared" + r"|/work/" + "shared" + r"|\bDESIGN\.md")
+    for path in CITING:
+        assert not outside.search(path.read_text(encoding="utf-8")), f"{path.relative_to(ROOT)} cites a file " \
+            "outside the repository; the docs are under docs/"

@@ -72,7 +72,7 @@ def assert_follows_oracle(
         batch_size=batch_size,
         test_inputs=None if test_rows is None else inputs[test_rows],
         test_targets=None if test_rows is None else targets[test_rows],
-        sigmoid_output=architecture.activations[-1] == "sigmoid",
+        output_activation=architecture.activations[-1],
     )
     if result.losses is not None:
         np.testing.assert_allclose(result.losses[k].numpy(), reference["losses"], rtol=0, atol=loss_tol)
@@ -241,9 +241,9 @@ def test_mini_batches_follow_the_oracle_with_the_same_batch_order(shuffle: bool)
 
 
 def test_batch_accuracy_matches_a_real_dataloader_loop() -> None:
-    """batch_accuracy: each batch's accuracy (B7) of the forward before its update, as the course loop with
-    a real DataLoader (same generator) computes it; NaN where a model has no such batch; and the epoch's
-    accuracy record is its mean over the batches."""
+    """batch_accuracy: each batch's accuracy (decision rule: docs/spec/experiments.md) of the forward before its update,
+    as the course loop with a real DataLoader (same generator) computes it; NaN where a model has no such batch; and the
+    epoch's accuracy record is its mean over the batches."""
     inputs, labels = iris_data()
     architecture = Architecture((4, 16, 3), ("relu", "none"), "cross_entropy")
     keys = [seeding.key(8, seeding.MODEL, k) for k in range(2)]
@@ -417,7 +417,7 @@ def test_per_model_inputs_and_targets() -> None:
 
 def test_bad_arguments_raise() -> None:
     with pytest.raises(ValueError, match="activation"):
-        Architecture((2, 1, 1), ("relu", "tanh"), "bce")
+        Architecture((2, 1, 1), ("relu", "softplus"), "bce")
     with pytest.raises(ValueError, match="one activation per"):
         Architecture((2, 1, 1), ("relu",), "bce")
     architecture = Architecture((2, 1, 1), ("relu", "none"), "bce_logits")

@@ -132,7 +132,7 @@ def test_class_and_sequential_train_identically_in_the_course_loop_and_in_the_en
     runs = {}
     for name, factory in (("sequential", models.qwerty_net().sequential), ("class", models.theClass4ANN)):
         module = models.build_seeded(factory, key)
-        runs[name] = reference.train_reference(module, data, targets, "bce", 0.01, 300, sigmoid_output=True)
+        runs[name] = reference.train_reference(module, data, targets, "bce", 0.01, 300, output_activation="sigmoid")
     assert runs["sequential"]["losses"] == runs["class"]["losses"]
     cls = models.build_seeded(models.theClass4ANN, key)
     out = engine.train(models.qwerty_net(), data, targets, learning_rates=[0.01], epochs=300, keys=[key],

@@ -1,4 +1,4 @@
-"""The engine's inner loop: forward, hand-written backward and SGD for G stacked models, in place.
+"""The engine's inner loop: forward, hand-written backward and the update for G stacked models, in place.
 
 Layout: activations are [G, units, R] (model, unit, row), so that the first layer is one batched product
 ``W1 [G, h, F+1] @ X^T [G, F+1, R]`` (its bias folded in as a column, the inputs get a row of ones; a shared
@@ -6,12 +6,17 @@ input is expanded, not copied), per-row reductions run over the contiguous last 
 input unit is an elementwise product. Weights are [G, out, in], biases [G, out, 1].
 
 Every buffer is allocated once per row count and reused; every big operation writes in place or into a
-buffer (``out=``). The big weight gradients are never materialised: the update is fused into the matrix
-product (``W.baddbmm_(dZ, A^T, alpha=-1)``), with the learning rate and the 1/n of the mean folded into
-the output gradient (row weights ``lr * mask / n_train``). When all rows train, that factor is one number
-per model and is applied to the last layer's small gradients instead (one pass less). The meta-experiment's
-F-1-1 net has its own three-pass backward (:meth:`StackedNet._scalar_hidden_backward_update`). No
-operation reduces over the model axis, so a diverging model cannot touch the others.
+buffer (``out=``). Activations and losses come from the tables of :mod:`dudl.core.functions`.
+
+Plain SGD is fused into the backward pass (:meth:`StackedNet.backward_update`): the big weight gradients
+are never materialised, the update is fused into the matrix product (``W.baddbmm_(dZ, A^T, alpha=-1)``),
+with the learning rate and the 1/n of the mean folded into the output gradient (row weights
+``lr * mask / n_train``). When all rows train, that factor is one number per model and is applied to the
+last layer's small gradients instead (one pass less). The meta-experiment's F-1-1 net has its own
+three-pass backward (:meth:`StackedNet._scalar_hidden_backward_update`). Any other optimizer
+(:mod:`dudl.core.optimizers`) gets every gradient from :meth:`StackedNet.gradients` (row weights
+``mask / n_train``, no learning rate) and applies its own ``update``. No operation reduces over the model
+axis, so a diverging model cannot touch the others.
 
 A model's numbers do not depend on how many models share the stack, or where it sits in it: every product
 that sums over rows (a weight update) is one matrix product per model (``bmm``/``baddbmm``; a shared input
@@ -23,9 +28,9 @@ models' rows: each row's sum is the same whatever the number of rows (measured f
 padding ladder and G = 1 to 20).
 
 Padded units (a narrow model inside a wider group) have zero incoming weights and bias, hence a zero
-pre-activation: after ReLU or "none" they output 0 and receive a zero gradient (ReLU'(0) = 0, and their
-outgoing weights are 0), so they stay exactly 0 with no masking. Only a sigmoid hidden layer (sigmoid(0)
-= .5) needs the next layer's padded weights re-zeroed after each update (``weight_masks``).
+pre-activation: where f(0) = 0 (``at_zero``) they output 0 and receive a zero gradient (their outgoing
+weights are 0), so they stay exactly 0 with no masking. Only a hidden layer with f(0) != 0 (sigmoid(0) =
+.5) needs the next layer's padded weights re-zeroed after each update (``weight_masks``).
 """
 
 from __future__ import annotations
@@ -33,18 +38,19 @@ from __future__ import annotations
 import math
 
 import torch
-from torch.nn import functional as F
 
-_threshold_backward = torch.ops.aten.threshold_backward.grad_input
-_sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
+from dudl.core.functions import ACTIVATIONS, LOSSES
+from dudl.core.optimizers import SGD, Optimizer, State
 
 
 class StackedNet:
-    """G models of one (padded) architecture: weights, buffers and one SGD step.
+    """G models of one (padded) architecture: weights, buffers and one training step.
 
     weights[l]: [G, out_l, in_l], except weights[0]: [G, h, F+1] with the first bias folded in as its last
-    column; biases[l]: [G, out_l, 1] (biases[0] a view of that column); activations[l] in none/relu/sigmoid.
-    weight_masks[l]: None, or 0/1 tensors (weight mask, bias mask) for sigmoid hidden layers with padding.
+    column; biases[l]: [G, out_l, 1] (biases[0] a view of that column); activations[l]: names in
+    :data:`ACTIVATIONS`. weight_masks[l]: None, or 0/1 tensors (weight mask, bias mask) for hidden layers with
+    f(0) != 0 and padding. optimizer: plain SGD (fused into the backward pass) or any other, which then
+    needs ``learning_rates`` [G, 1, 1].
     """
 
     def __init__(
@@ -55,6 +61,8 @@ class StackedNet:
         loss: str,
         softmax_output: bool,
         weight_masks: list[tuple[torch.Tensor, torch.Tensor] | None],
+        optimizer: Optimizer = SGD(),
+        learning_rates: torch.Tensor | None = None,
     ) -> None:
         # the first layer's bias is folded into its weight as an extra input column (inputs get a row of
         # ones, see prepare_inputs): its forward is then one product and its bias gradient comes free
@@ -68,6 +76,9 @@ class StackedNet:
         self.loss = loss
         self.softmax_output = softmax_output
         self.weight_masks = weight_masks
+        self.optimizer = optimizer
+        self.learning_rates = learning_rates
+        self._optimizer_state = State()
         self.n_models = weights[0].shape[0]
         self.sizes = [weights[0].shape[2]] + [w.shape[1] for w in weights]
         # the learning-rate meta-experiment's net: input -> 1 unit (relu/none) -> 1 output
@@ -126,10 +137,7 @@ class StackedNet:
                 else:
                     torch.bmm(weight, previous, out=hidden)
                 hidden.add_(bias)
-            if activation == "relu":
-                hidden.relu_()
-            elif activation == "sigmoid":
-                hidden.sigmoid_()
+            ACTIVATIONS[activation].forward_(hidden)
             previous = hidden
         if softmax is not None:
             torch.softmax(previous, dim=1, out=softmax)
@@ -142,22 +150,10 @@ class StackedNet:
         """gradient [G, out, R] = d(sum_g lr_g * loss_g) / d(last pre-activation), torch's formulas.
 
         targets: [1 or G, out, R] float (one-hot for cross-entropy); row_scale: lr * row weight
-        [G, 1, R], or None to leave the gradient unscaled (the caller applies a per-model scale later).
+        [G, 1, R] (for an optimizer other than plain SGD: the row weight alone), or None to leave the
+        gradient unscaled (the caller applies a per-model scale later).
         """
-        loss = self.loss
-        if loss == "bce_logits":  # (sigmoid(z) - y) / N
-            torch.sigmoid(outputs, out=gradient)
-            gradient.sub_(targets)
-        elif loss == "cross_entropy":  # softmax(z) - onehot(y), mean over rows
-            torch.softmax(outputs, dim=1, out=gradient)
-            gradient.sub_(targets)
-        elif loss == "mse":  # 2 (yhat - y) / (N * out)
-            torch.sub(outputs, targets, out=gradient)
-            gradient.mul_(2.0 / outputs.shape[1])
-        else:  # BCELoss: (p - y) / clamp(p (1 - p), 1e-12)
-            torch.sub(outputs, targets, out=gradient)
-            variance = torch.rsub(outputs, 1.0).mul_(outputs)
-            gradient.div_(variance.clamp_(min=1e-12))
+        LOSSES[self.loss].output_gradient(outputs, targets, gradient)
         if row_scale is not None:
             gradient.mul_(row_scale)
         if self.softmax_output:  # Softmax(dim=1) backward: s * (g - sum(g * s))
@@ -167,38 +163,74 @@ class StackedNet:
 
     def _activation_backward(self, layer: int, gradient: torch.Tensor) -> None:
         activations, _, _ = self._get_buffers(gradient.shape[-1])
-        activation = self.activations[layer]
-        if activation == "relu":
-            _threshold_backward(gradient, activations[layer], 0, grad_input=gradient)
-        elif activation == "sigmoid":
-            _sigmoid_backward(gradient, activations[layer], grad_input=gradient)
+        ACTIVATIONS[self.activations[layer]].backward_(gradient, activations[layer])
 
     def step(
         self, inputs: torch.Tensor, targets: torch.Tensor, row_scale: torch.Tensor, keep_outputs: bool = True
     ) -> torch.Tensor:
-        """One SGD step on the rows of ``inputs`` (as in :meth:`forward`); returns the forward's outputs
+        """One training step on the rows of ``inputs`` (as in :meth:`forward`); returns the forward's outputs
         (a buffer, valid until the next call with the same row count).
 
-        row_scale: lr * row weight (mask / n_train), [G, 1, R]; or [G, 1, 1] (lr / n, all rows): then it is
-        applied to the last layer's small weight gradient instead of the big output gradient.
+        row_scale: row weight (mask / n_train) [G, 1, R], or [G, 1, 1] (1 / n, all rows), times the learning
+        rate for plain SGD. For plain SGD a [G, 1, 1] scale is applied to the last layer's small weight
+        gradient instead of the big output gradient.
         keep_outputs: False lets the output gradient overwrite the outputs (one big buffer less to
         stream through the cache); the returned tensor is then garbage.
         """
         outputs = self.forward(inputs)
         n_rows = inputs.shape[-1]
         activations, gradients, _ = self._get_buffers(n_rows)
-        model_scale = row_scale if row_scale.shape[-1] == 1 and n_rows > 1 and len(self.weights) > 1 else None
         in_place = (
             not keep_outputs
             and self.activations[-1] == "none"
             and not self.softmax_output
-            and self.loss in ("bce_logits", "mse")
+            and LOSSES[self.loss].gradient_in_place
         )
         if in_place:
             gradients = [*gradients[:-1], outputs]
+        if not self.optimizer.fused:
+            self.output_gradient(outputs, targets, row_scale, gradients[-1])
+            parameters = self.parameters()
+            self.optimizer.update(self._optimizer_state, parameters,
+                                  self.gradients(inputs, activations, gradients), self.learning_rates)
+            self._apply_masks()
+            return outputs
+        model_scale = row_scale if row_scale.shape[-1] == 1 and n_rows > 1 and len(self.weights) > 1 else None
         self.output_gradient(outputs, targets, None if model_scale is not None else row_scale, gradients[-1])
         self.backward_update(inputs, activations, gradients, model_scale)
         return outputs
+
+    def parameters(self) -> list[torch.Tensor]:
+        """Every trained tensor once: the first weight with its folded bias (stored [G, F+1, h]), then each
+        later layer's weight [G, out, in] and bias [G, out, 1]."""
+        return [self._first_t, *[tensor for layer in range(1, len(self.weights))
+                                 for tensor in (self.weights[layer], self.biases[layer])]]
+
+    def gradients(
+        self, inputs: torch.Tensor, activations: list[torch.Tensor], gradients: list[torch.Tensor]
+    ) -> list[torch.Tensor]:
+        """Backpropagate the (row-weighted) output gradient ``gradients[-1]``; returns the gradient of each
+        tensor of :meth:`parameters`, in that order (one product per model, as in :meth:`backward_update`)."""
+        n_models = self.n_models
+        by_layer: list[list[torch.Tensor]] = []
+        for layer in range(len(self.weights) - 1, -1, -1):
+            gradient = gradients[layer]
+            previous = inputs if layer == 0 else activations[layer - 1]
+            if layer == 0:  # [G, F+1, h], like the stored first weight
+                rows = previous.expand(n_models, *previous.shape) if previous.dim() == 2 else previous
+                by_layer.append([torch.bmm(rows, gradient.transpose(1, 2))])
+                continue
+            torch.bmm(self.weights[layer].transpose(1, 2), gradient, out=gradients[layer - 1])
+            self._activation_backward(layer - 1, gradients[layer - 1])
+            by_layer.append([torch.bmm(gradient, previous.transpose(1, 2)), gradient.sum(-1, keepdim=True)])
+        return [tensor for layer_gradients in reversed(by_layer) for tensor in layer_gradients]
+
+    def _apply_masks(self) -> None:
+        """Re-zero the padded weights after a hidden layer with f(0) != 0 (see the module doc)."""
+        for weight, bias, masks in zip(self.weights, self.biases, self.weight_masks, strict=True):
+            if masks is not None:
+                weight.mul_(masks[0])
+                bias.mul_(masks[1])
 
     def backward_update(
         self,
@@ -286,9 +318,8 @@ class StackedNet:
         gradient = gradients[1]
         bias_grad = self._bias_grads[1]
         torch.sum(gradient, dim=-1, keepdim=True, out=bias_grad)
-        masked = gradient
-        if self.activations[0] == "relu":  # in place: the unmasked gradient is not needed any more
-            _threshold_backward(gradient, activations[0], 0, grad_input=masked)
+        masked = gradient  # relu: in place, the unmasked gradient is not needed any more
+        ACTIVATIONS[self.activations[0]].backward_(masked, activations[0])
         n_in = inputs.shape[-2]
         rows_t = inputs.t().expand(n_models, n_rows, n_in) if inputs.dim() == 2 else inputs.transpose(1, 2)
         summed_by_model = self._scratch_like((n_models, 1, n_in))  # G1 [G, 1, F+1], one product per model
@@ -302,25 +333,6 @@ class StackedNet:
         weight.sub_(weight_grad)
         bias.sub_(bias_grad)
         first_weight.sub_(first_grad)
-
-
-def row_losses(outputs: torch.Tensor, targets: torch.Tensor, labels: torch.Tensor, loss: str) -> torch.Tensor:
-    """[G, R] per-row loss of outputs [G, out, R] (torch's loss with reduction='none', mean over units).
-
-    targets [1 or G, out, R] float (one-hot for cross-entropy); labels [1 or G, R] int64 class labels.
-    """
-    if loss == "cross_entropy":
-        return F.cross_entropy(outputs, labels.expand(outputs.shape[0], -1), reduction="none")
-    targets = targets.expand_as(outputs)
-    if loss == "mse":
-        per_unit = (outputs - targets).square_()
-    elif loss == "bce":  # a diverged model's NaN output (torch refuses it) gets a NaN loss
-        diverged = outputs.isnan()
-        per_unit = F.binary_cross_entropy(outputs.masked_fill(diverged, 0.5), targets, reduction="none")
-        per_unit.masked_fill_(diverged, math.nan)
-    else:
-        per_unit = F.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
-    return per_unit.mean(1)
 
 
 def predicted(outputs: torch.Tensor, threshold: float) -> torch.Tensor:

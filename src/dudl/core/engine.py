@@ -6,6 +6,7 @@ API CONTRACT (the experiments are written against it; keep it stable):
     arch = Architecture(sizes=(2, 1, 1), activations=("relu", "none"), loss="bce_logits")
     out = train(arch, inputs, targets, learning_rates=lrs, epochs=500, keys=keys,
                 record=("losses",), device="cpu")
+    out = train(arch, inputs, targets, learning_rates=lrs, epochs=500, keys=keys, optimizer=Adam())
     out.losses            # torch.Tensor [M, epochs] float32 (CPU), or None if not recorded
     out.outputs           # [M, N, out] final outputs on ALL rows, after training (one extra forward)
     loss_values(out.outputs, targets, arch)  # [M] loss after training, over all rows or a mask
@@ -32,22 +33,23 @@ from torch import nn
 
 from dudl.core import _kernels, blocks, seeding
 from dudl.core._kernels import StackedNet
+from dudl.core.functions import ACTIVATIONS, LOSSES, decision_threshold
+from dudl.core.optimizers import SGD, Optimizer
 
-Activation = Literal["none", "relu", "sigmoid"]
-Loss = Literal["mse", "bce", "bce_logits", "cross_entropy"]
+Activation = Literal["none", "relu", "sigmoid", "tanh", "leaky_relu"]  # the names of functions.ACTIVATIONS
+Loss = Literal["mse", "bce", "bce_logits", "cross_entropy"]  # the names of functions.LOSSES
 RECORDS = ("losses", "accuracy", "test_losses", "test_accuracy")
-_ACTIVATIONS = ("none", "relu", "sigmoid")
-_LOSSES = ("mse", "bce", "bce_logits", "cross_entropy")
 
 
 @dataclass(frozen=True)
 class Architecture:
-    """A fully connected net: ``Linear(sizes[i], sizes[i+1])`` followed by ``activations[i]``.
+    """A fully connected net: ``Linear(sizes[i], sizes[i+1])`` followed by ``activations[i]`` (a name in
+    :data:`dudl.core.functions.ACTIVATIONS`: none, relu, sigmoid, tanh, leaky_relu).
 
     ``softmax_output`` appends ``Softmax(dim=1)`` after the last layer (the course's double-softmax
     quirk when the loss is cross-entropy). ``loss`` is the PyTorch loss, mean over samples:
     "mse" (MSELoss), "bce" (BCELoss on a sigmoid output), "bce_logits" (BCEWithLogitsLoss),
-    "cross_entropy" (CrossEntropyLoss; targets are int64 class labels).
+    "cross_entropy" (CrossEntropyLoss; targets are int64 class labels): :data:`dudl.core.functions.LOSSES`.
     """
 
     sizes: tuple[int, ...]
@@ -64,11 +66,11 @@ class Architecture:
             raise ValueError(
                 f"need one activation per Linear layer ({len(self.sizes) - 1}), got {len(self.activations)}"
             )
-        bad = [a for a in self.activations if a not in _ACTIVATIONS]
+        bad = [a for a in self.activations if a not in ACTIVATIONS]
         if bad:
-            raise ValueError(f"unknown activation {bad[0]!r}; allowed: {', '.join(_ACTIVATIONS)}")
-        if self.loss not in _LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; allowed: {', '.join(_LOSSES)}")
+            raise ValueError(f"unknown activation {bad[0]!r}; allowed: {', '.join(ACTIVATIONS)}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; allowed: {', '.join(LOSSES)}")
 
     @property
     def n_layers(self) -> int:
@@ -81,7 +83,7 @@ class Architecture:
         indices, position = [], 0
         for activation in self.activations:
             indices.append(position)
-            position += 1 if activation == "none" else 2
+            position += 1 if ACTIVATIONS[activation].module is None else 2
         return tuple(indices)
 
     def sequential(self) -> nn.Sequential:
@@ -89,10 +91,9 @@ class Architecture:
         modules: list[nn.Module] = []
         for fan_in, fan_out, activation in zip(self.sizes[:-1], self.sizes[1:], self.activations, strict=True):
             modules.append(nn.Linear(fan_in, fan_out))
-            if activation == "relu":
-                modules.append(nn.ReLU())
-            elif activation == "sigmoid":
-                modules.append(nn.Sigmoid())
+            module = ACTIVATIONS[activation].module
+            if module is not None:
+                modules.append(module())
         if self.softmax_output:
             modules.append(nn.Softmax(dim=1))
         return nn.Sequential(*modules)
@@ -257,10 +258,9 @@ def _weights_from(
 
 
 def _decision_threshold(architecture: Architecture) -> float:
-    """B7: a sigmoid output (or a BCE loss) is class 1 above .5; a logit or linear output above 0."""
-    if architecture.activations[-1] == "sigmoid" or architecture.loss == "bce":
-        return 0.5
-    return 0.0
+    """B7: a sigmoid output (or a BCE loss) is class 1 above .5; a logit or linear output above 0
+    (:func:`dudl.core.functions.decision_threshold`)."""
+    return decision_threshold(architecture.loss, architecture.activations[-1])
 
 
 def _masked_mean(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
@@ -287,7 +287,7 @@ def _normalise_targets(
     """[1 or M, N, out] float32 targets, or [1 or M, N] int64 labels for cross-entropy."""
     targets = torch.as_tensor(targets).detach().cpu()
     n_out = architecture.sizes[-1]
-    if architecture.loss == "cross_entropy":
+    if LOSSES[architecture.loss].labels:
         targets = targets.to(torch.int64)
         if targets.dim() == 1:
             return targets.unsqueeze(0)
@@ -424,8 +424,9 @@ def train(
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     executor: Executor | None = None,
+    optimizer: Optimizer = SGD(),
 ) -> TrainResult:
-    """Train M = len(learning_rates) independent models with plain SGD, all at once.
+    """Train M = len(learning_rates) independent models, all at once, with plain SGD or another ``optimizer``.
 
     architectures: one Architecture for all models, or one per model. Per-model architectures may
         differ in hidden widths and depth (the engine groups or pads them); they share the loss, the
@@ -433,7 +434,7 @@ def train(
     inputs: [N, F] float32 shared by all models, or [M, N, F] per model.
     targets: shared [N] / [N, out], or per model [M, N] / [M, N, out]; float32 for "mse", "bce",
         "bce_logits" (shape [.., N, 1]); int64 class labels [.., N] for "cross_entropy".
-    learning_rates: [M] per-model SGD learning rate.
+    learning_rates: [M] per-model learning rate.
     epochs: full passes over the training rows.
     keys: [M] each model's SeedSequence (stream 1 cell key, or stream 2 for a demo). A CPU
         torch.Generator seeded from it draws the initial weights exactly as ``nn.Linear`` does (layer
@@ -461,6 +462,8 @@ def train(
     executor: None to train here, or a ``concurrent.futures.Executor`` that runs the blocks (processes, a
         Dask cluster). progress, cancel and executor default to the run context's
         (:func:`dudl.core.blocks.run_context`, set by :func:`dudl.registry.run`), which may also cache blocks.
+    optimizer: :class:`dudl.core.optimizers.SGD` (default; with ``momentum=0`` fused into the backward pass),
+        ``SGD(momentum=...)`` or :class:`dudl.core.optimizers.Adam`, as ``torch.optim`` does it per model.
 
     A model's numbers (every record, its outputs and weights) are the same bits whatever the other models of
     the call, the block sizes, the thread count or the executor.
@@ -544,6 +547,7 @@ def train(
             shuffle=shuffle,
             wanted=tuple(sorted(records)),
             device=str(device),
+            optimizer=optimizer,
         )
 
     context = blocks.current()
@@ -648,6 +652,7 @@ class _BlockTask:
     shuffle: bool
     wanted: tuple[str, ...]
     device: str
+    optimizer: Optimizer = SGD()
 
 
 def _digest(task: _BlockTask) -> str:
@@ -707,6 +712,8 @@ def train_block(task: _BlockTask, hooks: blocks.Hooks | None = None) -> dict[str
         padded.loss,
         padded.softmax_output,
         [None if m is None else (m[0].to(device), m[1].to(device)) for m in masks],
+        task.optimizer,
+        task.learning_rates.to(device).view(-1, 1, 1),
     )
     group_records, outputs = _train_group(
         padded=padded,
@@ -715,6 +722,7 @@ def train_block(task: _BlockTask, hooks: blocks.Hooks | None = None) -> dict[str
         inputs=task.inputs,
         targets=task.targets,
         learning_rates=task.learning_rates,
+        fold_learning_rates=task.optimizer.fused,
         epochs=task.epochs,
         train_mask=task.train_mask,
         test_mask=task.test_mask,
@@ -741,9 +749,9 @@ _TAIL_ELEMENTS = 64
 
 def _with_spare_models(task: _BlockTask, padded: Architecture) -> _BlockTask:
     """``task`` with the spare models that take the elementwise kernels' scalar tail (see _TAIL_ELEMENTS),
-    where it matters: a sigmoid (activation or BCE loss) or a log of one. ReLU, MSE and (log-)softmax over the
-    units round alike in both paths or run per model."""
-    if "sigmoid" not in padded.activations and padded.loss not in ("bce", "bce_logits"):
+    where it matters: an activation or loss whose table entry is not ``exact_tail`` (sigmoid, tanh, the BCE
+    losses). ReLU, MSE and (log-)softmax over the units round alike in both paths or run per model."""
+    if LOSSES[padded.loss].exact_tail and all(ACTIVATIONS[a].exact_tail for a in padded.activations):
         return task
     rows = task.inputs.shape[1] if task.batch_size is None else min(task.batch_size, task.inputs.shape[1])
     n_spare = math.ceil(_TAIL_ELEMENTS / (min(padded.sizes[1:]) * rows))
@@ -841,7 +849,8 @@ def _initial_group_weights(
                 biases[layer][position, : bias.shape[0], 0] = bias
     masks: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(shapes)
     for layer, activation in enumerate(padded.activations[:-1]):
-        if activation != "sigmoid" or all(a.sizes[layer + 1] == padded.sizes[layer + 1] for a in architectures):
+        if ACTIVATIONS[activation].at_zero == 0 or all(a.sizes[layer + 1] == padded.sizes[layer + 1]
+                                                       for a in architectures):
             continue
         weight_mask = torch.zeros_like(weights[layer + 1])
         for position, architecture in enumerate(architectures):
@@ -859,6 +868,7 @@ def _train_group(
     inputs: torch.Tensor,
     targets: torch.Tensor,
     learning_rates: torch.Tensor,
+    fold_learning_rates: bool,
     epochs: int,
     train_mask: torch.Tensor | None,
     test_mask: torch.Tensor | None,
@@ -869,7 +879,8 @@ def _train_group(
     device: torch.device,
     on_epoch: Callable[[], None] | None,
 ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-    """Train one block of models that share a (padded) architecture (``net`` holds their weights).
+    """Train one block of models that share a (padded) architecture (``net`` holds their weights and its
+    optimizer). ``fold_learning_rates``: the row weights carry the learning rates (plain SGD, fused).
 
     Returns its records ({name: [G, epochs(, n_batches)]} on the CPU) and its outputs [G, N, out] on all
     rows. ``on_epoch()`` is called after every epoch (progress; it may raise Cancelled).
@@ -880,7 +891,7 @@ def _train_group(
     # inputs as X^T: shared [F, N] (first layer = one matrix product) or per model [G, F, N]
     shared = inputs.shape[0] == 1
     inputs_t = net.prepare_inputs((inputs[0].t() if shared else inputs.transpose(1, 2)).to(device))
-    if padded.loss == "cross_entropy":
+    if LOSSES[padded.loss].labels:
         labels = targets.to(device)  # [1 or G, N]
         targets_t = torch.zeros(labels.shape[0], padded.sizes[-1], n_rows, device=device)
         targets_t.scatter_(1, labels.unsqueeze(1), 1.0)
@@ -888,7 +899,10 @@ def _train_group(
         targets_t = targets.transpose(1, 2).contiguous().to(device)  # [1 or G, out, N]
         labels = targets_t[:, 0]
     threshold = _decision_threshold(padded)
-    lr = learning_rates.to(device).view(n_models, 1, 1)
+    # the learning rates times the row weights (fused SGD), or the row weights alone (the optimizer's update
+    # applies the learning rates)
+    lr = learning_rates.to(device).view(n_models, 1, 1) if fold_learning_rates else torch.ones(n_models, 1, 1,
+                                                                                                device=device)
     want = {name: name in wanted for name in (*RECORDS, "batch_losses", "batch_accuracy")}
     if train_mask is None:
         train_rows = None  # all rows: plain means
@@ -903,7 +917,7 @@ def _train_group(
     def record(model_outputs: torch.Tensor, rows: torch.Tensor | None, epoch: int, loss: str, accuracy: str) -> None:
         """Epoch ``epoch``'s ``loss`` and ``accuracy`` records over ``rows`` [G, N], where they are wanted."""
         if want[loss]:
-            losses = _kernels.row_losses(model_outputs, targets_t, labels, padded.loss)
+            losses = LOSSES[padded.loss].row_losses(model_outputs, targets_t, labels)
             group_records[loss][epoch] = _masked_mean(losses, rows)
         if want[accuracy]:
             correct = _kernels.row_correct(model_outputs, labels, threshold)
@@ -963,7 +977,7 @@ def _train_group(
             if batch_records:  # all batches' records of the epoch at once
                 epoch_labels = _kernels.take_labels(labels, epoch_rows)
                 weights_by_batch = row_weights.view(n_models, n_batches, batch_size)
-                losses = _kernels.row_losses(epoch_outputs, epoch_targets, epoch_labels, padded.loss)
+                losses = LOSSES[padded.loss].row_losses(epoch_outputs, epoch_targets, epoch_labels)
                 losses = (losses.view_as(weights_by_batch) * weights_by_batch).sum(-1)
                 correct = _kernels.row_correct(epoch_outputs, epoch_labels, threshold)
                 accuracy_by_batch = 100 * (correct.view_as(weights_by_batch) * weights_by_batch).sum(-1)
@@ -1034,11 +1048,11 @@ def _batch_plan(
 def _eval_layout(
     outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """outputs [M, N, out] -> the trainer's layout for ``_kernels.row_losses`` / ``row_correct``:
+    """outputs [M, N, out] -> the trainer's layout for a loss's ``row_losses`` and ``_kernels.row_correct``:
     outputs [M, out, N] float32, targets [1 or M, out, N] (labels for cross-entropy) and labels [1 or M, N]."""
     outputs = torch.as_tensor(outputs).to(torch.float32)
     targets = _normalise_targets(targets, architecture, outputs.shape[0], outputs.shape[1]).to(outputs.device)
-    if architecture.loss == "cross_entropy":
+    if LOSSES[architecture.loss].labels:
         return outputs.transpose(1, 2), targets, targets
     return outputs.transpose(1, 2), targets.transpose(1, 2), targets[..., 0]
 
@@ -1062,7 +1076,7 @@ def loss_values(
     """
     outputs, targets, labels = _eval_layout(outputs, targets, architecture)
     mask = _eval_mask(mask, outputs).to(torch.float32)
-    losses = _kernels.row_losses(outputs, targets, labels, architecture.loss)  # [M, N]
+    losses = LOSSES[architecture.loss].row_losses(outputs, targets, labels)  # [M, N]
     return _masked_mean(losses, mask)
 
 

@@ -2,8 +2,10 @@
 its benchmark.
 
 This is the notebooks' code (B4) with nothing vectorised: ``yhat = model(X)``; ``loss = lossfun(yhat, y)``;
-record; ``optimizer.zero_grad()``; ``loss.backward()``; ``optimizer.step()`` with ``torch.optim.SGD``; and the
-mini-batch variant that loops over the batches of a ``DataLoader``-like batch order.
+record; ``optimizer.zero_grad()``; ``loss.backward()``; ``optimizer.step()`` with ``torch.optim.SGD`` (or the
+``torch.optim`` optimizer of any :mod:`dudl.core.optimizers` entry); and the mini-batch variant that loops
+over the batches of a ``DataLoader``-like batch order. Losses and the decision rule come from the tables of
+:mod:`dudl.core.functions`.
 """
 
 from __future__ import annotations
@@ -13,20 +15,16 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-LOSS_FUNCTIONS = {
-    "mse": nn.MSELoss,
-    "bce": nn.BCELoss,
-    "bce_logits": nn.BCEWithLogitsLoss,
-    "cross_entropy": nn.CrossEntropyLoss,
-}
+from dudl.core.functions import LOSSES, decision_threshold
+from dudl.core.optimizers import SGD, Optimizer
 
 
-def _accuracy(outputs: torch.Tensor, targets: torch.Tensor, loss: str, sigmoid_output: bool) -> float:
-    """B7 accuracy in % of one model's outputs [N, out]."""
+def _accuracy(outputs: torch.Tensor, targets: torch.Tensor, threshold: float) -> float:
+    """B7 accuracy in % of one model's outputs [N, out]: the argmax of several outputs, else one output above
+    ``threshold``."""
     if outputs.shape[1] > 1:
         predicted = torch.argmax(outputs, dim=1)
         return 100 * torch.mean((predicted == targets).float()).item()
-    threshold = 0.5 if (sigmoid_output or loss == "bce") else 0.0
     return 100 * torch.mean(((outputs > threshold) == (targets > 0.5)).float()).item()
 
 
@@ -42,7 +40,8 @@ def train_reference(
     batch_size: int | None = None,
     test_inputs: torch.Tensor | None = None,
     test_targets: torch.Tensor | None = None,
-    sigmoid_output: bool = False,
+    output_activation: str = "none",
+    optimizer: Optimizer = SGD(),
 ) -> dict[str, list[float] | torch.Tensor]:
     """Train ``module`` in place, the course's way; returns its records.
 
@@ -52,9 +51,11 @@ def train_reference(
     Returns ``losses`` / ``accuracy`` per epoch (the forward before the update; mini-batch: mean over
     batches), ``batch_losses`` (a list per epoch), ``test_losses`` / ``test_accuracy`` per epoch (after the
     update, if test rows are given) and ``outputs`` (a final forward on the training rows).
+    ``output_activation`` (the module's last activation) sets the decision rule of a single output.
     """
-    lossfun = LOSS_FUNCTIONS[loss]()
-    optimizer = torch.optim.SGD(module.parameters(), lr=learning_rate)
+    lossfun = LOSSES[loss].module()
+    threshold = decision_threshold(loss, output_activation)
+    torch_optimizer = optimizer.torch(module.parameters(), learning_rate)
     records: dict[str, list] = {"losses": [], "accuracy": [], "batch_losses": [], "test_losses": [],
                                 "test_accuracy": []}
     n_rows = len(inputs)
@@ -70,10 +71,10 @@ def train_reference(
             yhat = module(X)
             batch_loss = lossfun(yhat, y)
             batch_losses.append(batch_loss.item())
-            batch_accuracies.append(_accuracy(yhat.detach(), y, loss, sigmoid_output))
-            optimizer.zero_grad()
+            batch_accuracies.append(_accuracy(yhat.detach(), y, threshold))
+            torch_optimizer.zero_grad()
             batch_loss.backward()
-            optimizer.step()
+            torch_optimizer.step()
         records["losses"].append(sum(batch_losses) / len(batch_losses))
         records["accuracy"].append(sum(batch_accuracies) / len(batch_accuracies))
         records["batch_losses"].append(batch_losses)
@@ -81,7 +82,7 @@ def train_reference(
             with torch.no_grad():
                 test_outputs = module(test_inputs)
                 records["test_losses"].append(lossfun(test_outputs, test_targets).item())
-                records["test_accuracy"].append(_accuracy(test_outputs, test_targets, loss, sigmoid_output))
+                records["test_accuracy"].append(_accuracy(test_outputs, test_targets, threshold))
     with torch.no_grad():
         records["outputs"] = module(inputs)
     return records

@@ -11,6 +11,8 @@ from torch import nn
 
 from dudl.core import data, engine, seeding
 from dudl.core.engine import Architecture, train
+from dudl.core.functions import ACTIVATIONS
+from dudl.core.optimizers import SGD, Adam, Optimizer
 from dudl.core.reference import train_reference
 
 LOSS_TOL = 1e-5
@@ -47,8 +49,9 @@ def assert_follows_oracle(
     batch_size: int | None = None,
     shuffle: bool = True,
     loss_tol: float = LOSS_TOL,
+    optimizer: Optimizer = SGD(),
 ) -> None:
-    """Model k of ``result`` follows the course loop: losses within ``loss_tol`` (1e-5 unless a test says why
+    """Model k of ``result`` follows the course loop (with ``optimizer``'s ``torch.optim`` twin): losses within ``loss_tol`` (1e-5 unless a test says why
     not), final weights within 1e-4."""
     architecture = result.architectures[k]
     module = oracle_module(architecture, key)
@@ -73,6 +76,7 @@ def assert_follows_oracle(
         test_inputs=None if test_rows is None else inputs[test_rows],
         test_targets=None if test_rows is None else targets[test_rows],
         output_activation=architecture.activations[-1],
+        optimizer=optimizer,
     )
     if result.losses is not None:
         np.testing.assert_allclose(result.losses[k].numpy(), reference["losses"], rtol=0, atol=loss_tol)
@@ -150,6 +154,88 @@ def test_binary_architectures_follow_the_oracle(architecture: Architecture, lear
     )
     for k, learning_rate in enumerate(learning_rates):
         assert_follows_oracle(result, k, inputs, targets, learning_rate, epochs, keys[k])
+
+
+# Each activation of the table in hidden layers of several widths, one call (padded units and, for f(0) != 0,
+# the weight masks), against the course loop. Every entry of ACTIVATIONS must be listed here.
+ACTIVATION_CASES = {
+    "none": 0.05, "relu": 0.05, "sigmoid": 0.5, "tanh": 0.05, "leaky_relu": 0.05,
+}
+
+
+def test_every_activation_is_checked_against_the_oracle() -> None:
+    assert set(ACTIVATION_CASES) == set(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATION_CASES))
+def test_each_activation_follows_the_oracle_in_a_padded_batch(activation: str) -> None:
+    inputs, labels = qwerty_data(seed=2)
+    targets = labels.float()[:, None]
+    shapes = [(2, 5, 1), (2, 9, 1), (2, 16, 1), (2, 6, 3, 1)]
+    architectures = [Architecture(s, (activation,) * (len(s) - 2) + ("none",), "bce_logits") for s in shapes]
+    keys = [seeding.key(5, seeding.MODEL, 0, k) for k in range(len(shapes))]
+    learning_rate = ACTIVATION_CASES[activation]
+    result = train(architectures, inputs, targets, learning_rates=[learning_rate] * len(shapes), epochs=300,
+                   keys=keys, record=("losses", "accuracy"))
+    for k in range(len(shapes)):
+        assert_follows_oracle(result, k, inputs, targets, learning_rate, 300, keys[k])
+    assert result.losses[:, -1].max() < result.losses[:, 0].min()  # it learned: a no-op update would not
+
+
+OPTIMIZER_CASES = [
+    pytest.param(SGD(momentum=0.9), 0.01, id="sgd-momentum"),
+    pytest.param(SGD(momentum=0.5), 0.01, id="sgd-momentum-.5"),
+    pytest.param(Adam(), 0.001, id="adam"),
+    pytest.param(Adam(betas=(0.8, 0.99), eps=1e-6), 0.0005, id="adam-betas"),
+]
+
+
+@pytest.mark.parametrize(("optimizer", "learning_rate"), OPTIMIZER_CASES)
+def test_optimizers_follow_torch_optim_full_batch_with_a_split(optimizer: Optimizer, learning_rate: float) -> None:
+    inputs, labels = iris_data()
+    shapes = [(4, 64, 64, 3), (4, 9, 3), (4, 13, 13, 3)]
+    architectures = [Architecture(s, ("relu",) * (len(s) - 2) + ("none",), "cross_entropy") for s in shapes]
+    keys = [seeding.key(4, seeding.MODEL, 0, k) for k in range(len(shapes))]
+    train_mask = torch.zeros(len(shapes), 150, dtype=torch.bool)
+    for k, key in enumerate(keys):
+        train_mask[k, torch.tensor(seeding.numpy_rng(key).permutation(150)[:120])] = True
+    result = train(architectures, inputs, labels, learning_rates=[learning_rate] * len(shapes), epochs=150,
+                   keys=keys, train_mask=train_mask, record=engine.RECORDS, optimizer=optimizer)
+    for k in range(len(shapes)):
+        assert_follows_oracle(result, k, inputs, labels, learning_rate, 150, keys[k],
+                              train_rows=train_mask[k].nonzero().view(-1), optimizer=optimizer)
+    plain = train(architectures, inputs, labels, learning_rates=[learning_rate] * len(shapes), epochs=150,
+                  keys=keys, train_mask=train_mask)
+    assert (result.losses[:, -1] - plain.losses[:, -1]).abs().min() > 1e-3  # the optimizer made a difference
+
+
+@pytest.mark.parametrize(("optimizer", "learning_rate"), [OPTIMIZER_CASES[0], OPTIMIZER_CASES[2]])
+def test_optimizers_follow_torch_optim_in_mini_batches_with_sigmoid_padding(
+    optimizer: Optimizer, learning_rate: float
+) -> None:
+    inputs, labels = qwerty_data(seed=3)
+    targets = labels.float()[:, None]
+    shapes = [(2, 5, 1), (2, 11, 1), (2, 16, 1)]  # one padded shape: sigmoid(0) = .5 needs the weight masks
+    architectures = [Architecture(s, ("sigmoid", "sigmoid"), "bce") for s in shapes]
+    keys = [seeding.key(6, seeding.MODEL, 0, k) for k in range(len(shapes))]
+    result = train(architectures, inputs, targets, learning_rates=[learning_rate] * len(shapes), epochs=40,
+                   keys=keys, batch_size=32, record=("losses", "accuracy"), optimizer=optimizer)
+    for k in range(len(shapes)):
+        assert_follows_oracle(result, k, inputs, targets, learning_rate, 40, keys[k], batch_size=32,
+                              optimizer=optimizer)
+    alone = train(architectures[0], inputs, targets, learning_rates=[learning_rate], epochs=40, keys=keys[:1],
+                  batch_size=32, optimizer=optimizer)
+    assert torch.equal(alone.outputs[0], result.outputs[0])  # the same bits alone or in a block
+
+
+def test_optimizer_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="momentum"):
+        SGD(momentum=1.0)
+    with pytest.raises(ValueError, match="betas"):
+        Adam(betas=(0.9, 1.5))
+    with pytest.raises(ValueError, match="eps"):
+        Adam(eps=0.0)
+    assert SGD().fused and not SGD(momentum=0.1).fused and not Adam().fused
 
 
 def test_iris_4_64_64_3_follows_the_oracle_with_a_split() -> None:

@@ -2,7 +2,7 @@
 experiment's parameters resolved from overrides.
 
 The catalog is static, so ``dudl list`` answers without importing torch, sympy or matplotlib; an experiment's
-module (what it provides: see :mod:`dudl.registry`) is imported only when it is shown or run. Both
+module (what it provides: :class:`Lecture`) is imported only when it is shown or run. Both
 :mod:`dudl.registry` (which runs an experiment into a Result) and :mod:`dudl.result` (which checks a saved
 one) read the catalog from here, so neither imports the other. :mod:`dudl.registry` re-exports these names.
 """
@@ -13,10 +13,52 @@ import dataclasses
 import difflib
 import importlib
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from dudl.errors import ParamError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from dudl.params import Params as BaseParams
+    from dudl.result import Result
+
+
+class Lecture(Protocol):
+    """What an experiment module (``dudl.lectures.<section>.<name>``, one per lecture) provides, as the registry,
+    :class:`~dudl.result.Result`, the display, the report and the notebooks use it.
+
+    Optional, read with a default where a module lacks them: ``NOTES`` (str: what a quirk parameter shows, for the
+    report; default none), ``CAPTIONS`` (dict: figure name -> one line saying what to look for in it; default the
+    figure's name) and ``REPORT_REPS`` (int: the repetitions the report runs, enough to see the spread, where the
+    experiment has ``reps``; default the ``reps`` parameter's default).
+    """
+
+    Params: type[BaseParams]
+    """A frozen dataclass subclassing :class:`dudl.params.Params`: the course's defaults, a one-line doc and the
+    bounds of every parameter."""
+
+    COURSE_OUTPUT: str
+    """What the course printed, as the spec quotes it (shown next to ours in the notebook and the report)."""
+
+    LOOK_FOR: str
+    """What the lecture shows and what to look for, in a learner's words (notebook, report, ``dudl serve``)."""
+
+    def run(self, params: Any, device: str) -> dict[str, Any]:
+        """The metrics (named as in the specification, the repetition axis first) of the experiment with
+        ``params`` (an instance of ``Params``). ``device`` is "cpu" or "cuda[:N]", where the torch experiments
+        train their models; the numpy experiments compute in float64 on the CPU and ignore it
+        (:func:`dudl.registry.run` refuses a GPU for them)."""
+        ...
+
+    def figures(self, result: Result) -> dict[str, Figure]:
+        """Figure name -> matplotlib Figure, drawn from the Result alone (so a Result loaded from JSON draws
+        the same figures)."""
+        ...
+
+    def printed(self, result: Result) -> list[str]:
+        """The lines the course printed, with our values (plus a summary over repetitions when reps > 1)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -27,11 +69,11 @@ class Entry:
     module: str  # dotted module path under dudl.lectures
     lecture: str  # the course notebook (or lecture) it reproduces
     purpose: str  # one line
-    uses_torch: bool  # torch experiments take a device
+    uses_torch: bool  # trains torch models: the experiments --device cuda applies to
 
-    def load(self) -> ModuleType:
-        """Import the experiment's module."""
-        return importlib.import_module(f"dudl.lectures.{self.module}")
+    def load(self) -> Lecture:
+        """Import the experiment's module (what it provides: :class:`Lecture`)."""
+        return cast("Lecture", importlib.import_module(f"dudl.lectures.{self.module}"))
 
 
 CATALOG: tuple[Entry, ...] = (

@@ -1,21 +1,11 @@
-"""The experiment registry: runs an experiment into a Result (:func:`run`), and what an experiment module provides.
+"""The experiment registry: runs an experiment into a Result (:func:`run`).
 
-The catalog (id -> course lecture, purpose and module; :func:`entry`, :func:`resolve`, :func:`experiments`) is
-:mod:`dudl.catalog`, re-exported here. It is static, so ``dudl list`` answers without importing torch, sympy or
-matplotlib. An experiment module (``dudl.lectures.<section>.<name>``, one per lecture; the package is not called
-``experiments`` so that it cannot shadow the function ``dudl.experiments()``) is imported only when it is
-shown or run. Each module provides:
-
-* ``Params``: a frozen dataclass subclassing :class:`dudl.params.Params` (course defaults, docs, bounds);
-* ``run(params)`` (numpy experiments) or ``run(params, device)`` (torch experiments) -> metrics dict;
-* ``figures(result) -> dict[str, matplotlib.figure.Figure]``, drawn from the Result alone;
-* ``printed(result) -> list[str]``: the lines the course printed, with our values (plus a summary
-  over repetitions when reps > 1);
-* ``COURSE_OUTPUT``: what the course printed, as the spec quotes it (shown next to ours in the report);
-* optionally ``NOTES``: what a quirk parameter shows, for the report;
-* ``LOOK_FOR``: what the lecture shows and what to look for, in a learner's words (notebook, report);
-* ``CAPTIONS``: figure name -> one line saying what to look for in it (where it draws figures);
-* ``REPORT_REPS``: the repetitions the report runs (where it has ``reps``): enough to see the spread.
+The catalog (id -> course lecture, purpose and module; :func:`entry`, :func:`resolve`, :func:`experiments`) and
+what an experiment module provides (:class:`Lecture`) are :mod:`dudl.catalog`, re-exported here. The catalog is
+static, so ``dudl list`` answers without importing torch, sympy or matplotlib. An experiment module
+(``dudl.lectures.<section>.<name>``, one per lecture; the package is not called ``experiments`` so that it cannot
+shadow the function ``dudl.experiments()``) is imported only when it is shown or run, by
+:meth:`dudl.catalog.Entry.load`, which returns it as a :class:`Lecture`.
 """
 
 from __future__ import annotations
@@ -27,14 +17,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dudl import budget
-from dudl.catalog import CATALOG, Entry, entry, experiments, resolve
+from dudl.catalog import CATALOG, Entry, Lecture, entry, experiments, resolve
 from dudl.errors import ParamError
 from dudl.result import Result
 
 if TYPE_CHECKING:
     from dudl.budget import Limits
 
-__all__ = ["CATALOG", "Entry", "check_device", "entry", "experiments", "resolve", "run"]
+__all__ = ["CATALOG", "Entry", "Lecture", "check_device", "entry", "experiments", "resolve", "run"]
 
 
 def run(experiment_id: str, overrides: dict[str, Any], device: str = "cpu", *, executor: Any = None,
@@ -66,7 +56,7 @@ def run(experiment_id: str, overrides: dict[str, Any], device: str = "cpu", *, e
                                cache=block_cache, progress=progress or defaults.progress,
                                cancel=cancel or defaults.cancel):
         start = time.perf_counter()
-        metrics = module.run(params, device) if item.uses_torch else module.run(params)
+        metrics = module.run(params, device)
         elapsed = time.perf_counter() - start
     return Result(id=experiment_id, params=params.to_dict(), metrics=metrics, elapsed_s=elapsed,
                   dudl_version=__version__)

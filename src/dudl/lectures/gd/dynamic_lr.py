@@ -85,7 +85,7 @@ def starts_of(params: Params, grid: np.ndarray) -> np.ndarray:
     return random_starts(params.seed, params.reps, draw, start)
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """One descent per (repetition, schedule), all in one batch: records [reps, n_schedules, epochs]."""
     grid = linspace(params.x_min, params.x_max, params.n_grid)
     starts = starts_of(params, grid)

@@ -67,7 +67,7 @@ class Params(BaseParams):
         check_grid(self.x_min, self.x_max)
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """B10 on 3x² − 3x + 4 from each repetition's start: [reps] starts and finals, [reps, epochs] records."""
     grid = linspace(params.x_min, params.x_max, params.n_grid)
     starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)

@@ -87,7 +87,7 @@ class Params(BaseParams):
         check_grid(self.x_min, self.x_max)
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The single run [reps] and experiments 1-3 (deterministic sweeps), all in one vectorised descent."""
     grid = linspace(params.x_min, params.x_max, params.n_grid)
     single_starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)

@@ -77,7 +77,7 @@ class Params(BaseParams):
         check_grid(self.grid_min, self.grid_max, ("grid_min", "grid_max"))
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """B10 in 2D on peaks (or ascent) from each repetition's start: [reps, 2] points, [reps, epochs, 2] records."""
     df_x, _ = peaks_partials()
     starts = random_starts(params.seed, params.reps, lambda rng: rng.random(2) * 4 - 2, params.start)  # [reps, 2]

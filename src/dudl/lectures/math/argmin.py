@@ -93,7 +93,7 @@ def course_objects(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """numpy's extremes and indices (numbers; [n_cols] and [n_rows] per column and per row), and whether
     PyTorch's agree (M1)."""
     c = course_objects(params.to_dict())

@@ -58,7 +58,7 @@ class Params(BaseParams):
             raise ParamError(str(error)) from None
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """sympy's derivatives of the expression and of ReLU and sigmoid, as strings and on the grid [n_points]."""
     fx = calculus.parse_function(params.expression)
     df = calculus.derivative(fx)

@@ -98,7 +98,7 @@ def same(a: sympy.Expr, b: sympy.Expr) -> bool:
     return bool(sympy.simplify(difference) == 0)
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The product rule by hand, via sympy and the wrong way; the chain rule via sympy and by hand (strings)."""
     f, g, inner, outer = (expression(params, name) for name in ("f", "g", "inner", "outer"))
     df, dg = calculus.derivative(f), calculus.derivative(g)

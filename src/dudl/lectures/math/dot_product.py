@@ -55,7 +55,7 @@ def torch_dtype(params: Params) -> torch.dtype:
     return torch.float32 if any(isinstance(v, float) for v in params.v1 + params.v2) else torch.int64
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The four dot products (ints for int lists; PyTorch's float32 values widened) and whether they agree."""
     nv1, nv2 = np.array(params.v1), np.array(params.v2)
     dtype = torch_dtype(params)

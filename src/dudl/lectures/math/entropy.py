@@ -86,7 +86,7 @@ def check_distribution(name: str, values: Sequence[float], *, zero_allowed: bool
         raise ParamError(f"parameter {name!r} must sum to 1, got {list(values)} (sum {math.fsum(values):.10g})")
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The course's entropies and cross-entropies by hand (floats, in units of ``log_base``), and PyTorch's
     binary cross-entropy (float32, or its error)."""
     base = params.log_base

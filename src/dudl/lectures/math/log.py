@@ -62,7 +62,7 @@ def power(x: Any, base: float | None) -> Any:
         return np.exp(x) if base is None else np.power(base, x)
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """log on the grid [n_points]; the two round trips on the smaller grid [n_points_inverse] and their error."""
     base = params.log_base
     x = np.linspace(params.x_min, params.x_max, params.n_points)

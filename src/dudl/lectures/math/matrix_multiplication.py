@@ -99,7 +99,7 @@ def repetition(params: Params, rep: int) -> dict[str, Any]:
             "errors": errors}
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The matrices [reps, *shape], each product's shape (and PyTorch's dtype), the defined products
     [reps, rows, cols] (null where undefined) and the float32 rounding between A@C1 and A@C2 [reps]."""
     reps = [repetition(params, rep) for rep in range(params.reps)]

@@ -68,7 +68,7 @@ class Params(BaseParams):
                              f"{self.large_low}")
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The mean two ways, the variance three ways (floats); the large sample's two variances [reps]."""
     x = np.array(params.x)
     n = len(x)

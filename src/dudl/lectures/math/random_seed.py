@@ -81,7 +81,7 @@ def course_global_draws(course_global: np.random.RandomState | None, rngs: list[
     return np.repeat(course_global.randn(n)[np.newaxis], len(rngs), axis=0)
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The course's draws in its order; [reps, n_numbers] for the unseeded ones, [k, n_numbers] for the seeded."""
     n = params.n_numbers
     keys = [seeding.key(params.seed, seeding.DATA, rep) for rep in range(params.reps)]

@@ -67,7 +67,7 @@ class Params(BaseParams):
                                  "a sample without replacement cannot be larger than the population")
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The population's mean and sd, one demonstration sample [demo_sample_size] (stream 2) and one sample mean
     per repetition [reps] (each repetition's data stream)."""
     x = np.array(params.x)

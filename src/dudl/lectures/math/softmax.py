@@ -91,7 +91,7 @@ def repetition(params: Params, rep: int) -> tuple[np.ndarray, np.ndarray]:
     return random_z, widen(torch.nn.Softmax(dim=0)(torch.Tensor(random_z)))
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """σ of z [len(z)]; per repetition the random integers, both softmaxes [reps, n_random] and how they agree
     [reps]."""
     sigma = softmax(params.z)

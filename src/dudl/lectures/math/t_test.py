@@ -65,7 +65,7 @@ class Params(BaseParams):
     reps: int = reps_param(1)
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Each repetition (its data stream, in the course's order): data1 [n1], data2 [n2], then the jitters;
     t, p and df per repetition [reps]."""
     rngs = [seeding.numpy_rng(seeding.key(params.seed, seeding.DATA, rep)) for rep in range(params.reps)]

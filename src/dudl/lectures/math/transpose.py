@@ -104,7 +104,7 @@ def course_objects(params: dict[str, Any]) -> dict[str, Any]:
             "tv": torch.tensor(params["vector"]), "tM": torch.tensor(params["matrix"])}
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """The transposes (numpy's values; PyTorch's match them) and their shapes, and the four objects' types."""
     objects = course_objects(params.to_dict())
     nv, nm, tv, tm = (objects[name] for name in NAMES)

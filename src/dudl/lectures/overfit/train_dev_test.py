@@ -70,7 +70,7 @@ class Params(BaseParams):
 
 
 
-def run(params: Params) -> dict[str, Any]:
+def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """Both partitions for every repetition; the sklearn error of the "original" second split is recorded."""
     fake_data, _ = data.toy()
     sklearn_rows: list[list[list[int]]] | None = []

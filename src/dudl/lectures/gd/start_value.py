@@ -68,7 +68,8 @@ class Params(BaseParams):
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
-    """B10 on cos(2πx) + x² from each repetition's start: [reps] starts and finals, [reps, epochs] records."""
+    """Gradient descent (docs/spec/experiments.md#gradient-descent-updates) on cos(2πx) + x² from each repetition's
+    start: [reps] starts and finals, [reps, epochs] records."""
     grid = linspace(params.x_min, params.x_max, params.n_grid)
     starts = random_starts(params.seed, params.reps, lambda rng: rng.choice(grid), params.start)
     descent = descend(BUMPY.df, starts, params.learning_rate, params.epochs)

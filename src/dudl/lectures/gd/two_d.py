@@ -78,7 +78,8 @@ class Params(BaseParams):
 
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
-    """B10 in 2D on peaks (or ascent) from each repetition's start: [reps, 2] points, [reps, epochs, 2] records."""
+    """Gradient descent (docs/spec/experiments.md#gradient-descent-updates) in 2D on peaks (or ascent) from each
+    repetition's start: [reps, 2] points, [reps, epochs, 2] records."""
     df_x, _ = peaks_partials()
     starts = random_starts(params.seed, params.reps, lambda rng: rng.random(2) * 4 - 2, params.start)  # [reps, 2]
     if params.ascent and params.ascent_method == "negate_function":

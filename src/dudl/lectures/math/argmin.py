@@ -95,7 +95,7 @@ def course_objects(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(params: Params, device: str = "cpu") -> dict[str, Any]:
     """numpy's extremes and indices (numbers; [n_cols] and [n_rows] per column and per row), and whether
-    PyTorch's agree (M1)."""
+    PyTorch's agree (docs/spec/math-section.md#numpy-and-pytorch-side-by-side)."""
     c = course_objects(params.to_dict())
     by_column = c["torch_M_min_by_column"]
     pairs = [(c["np_min"], c["torch_min"]), (c["np_max"], c["torch_max"]), (c["np_argmin"], c["torch_argmin"]),

@@ -40,7 +40,7 @@ NOTES = (
 )
 
 SET_NAMES = ("Training", "Devset", "Test")
-N_ROWS = 10  # the toy data (B3)
+N_ROWS = 10  # the toy data (docs/spec/experiments.md#toy-data)
 
 
 # What a learner should look for (notebook, report), one line per figure, and the report's repetitions.

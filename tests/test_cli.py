@@ -25,6 +25,7 @@ def test_list_names_every_experiment(cli) -> None:
     assert len(dudl.experiments()) == 37  # 13 math, 5 gd, 13 ann, 6 overfit
 
 
+@pytest.mark.slow
 def test_show_lists_parameters_with_defaults(cli) -> None:
     proc = cli("show", "gd.parametric")
     assert proc.returncode == 0
@@ -32,6 +33,7 @@ def test_show_lists_parameters_with_defaults(cli) -> None:
         assert text in proc.stdout
 
 
+@pytest.mark.slow
 def test_json_output_parses_and_round_trips(cli, tmp_path: Path) -> None:
     proc = cli("run", "gd.1d", "--json", "--param", "start=1.006")
     assert proc.returncode == 0, proc.stderr
@@ -45,6 +47,7 @@ def test_json_output_parses_and_round_trips(cli, tmp_path: Path) -> None:
     assert {p.name for p in saved.glob("*.png")} == {"function.png", "result.png", "trajectory.png"}
 
 
+@pytest.mark.slow
 def test_plain_run_prints_course_lines_and_summary(cli, tmp_path: Path) -> None:
     proc = cli("run", "gd.1d", "-p", "start=1.006", "--no-figures", "--out", "elsewhere")
     assert proc.returncode == 0, proc.stderr
@@ -52,6 +55,7 @@ def test_plain_run_prints_course_lines_and_summary(cli, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "elsewhere" / "gd.1d" / "latest").iterdir()) == ["result.json"]
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_json(cli) -> None:
     first = cli("run", "gd.2d", "--json", "--no-figures", "--seed", "7", "--reps", "4")
     second = cli("run", "gd.2d", "--json", "--no-figures", "--seed", "7", "--reps", "4")
@@ -61,6 +65,7 @@ def test_same_seed_gives_byte_identical_json(cli) -> None:
     assert without_elapsed(other.stdout) != without_elapsed(first.stdout)
 
 
+@pytest.mark.slow
 def test_repetition_r_does_not_depend_on_reps(cli_json) -> None:
     five = cli_json("gd.1d", "--reps", "5", "--seed", "3")["metrics"]
     three = cli_json("gd.1d", "--reps", "3", "--seed", "3")["metrics"]
@@ -69,6 +74,7 @@ def test_repetition_r_does_not_depend_on_reps(cli_json) -> None:
     assert len(set(five["start"])) > 1  # repetitions really differ
 
 
+@pytest.mark.slow
 def test_divergence_is_data_not_an_error(cli, cli_json) -> None:
     # x <- x - (6x - 3) grows 5-fold per update: finite after 100 updates, overflowing long before 500
     data = cli_json("gd.1d", "--param", "learning_rate=1", "--param", "start=1.5", "--param", "epochs=500")
@@ -107,6 +113,7 @@ BAD_INPUTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "fragment"), BAD_INPUTS)
 def test_bad_input_is_one_line_exit_2_and_no_files(cli, tmp_path: Path, args: list[str], fragment: str) -> None:
     proc = cli(*args)
@@ -126,6 +133,7 @@ def test_unwritable_out_is_one_line_exit_2(cli, tmp_path: Path) -> None:
     assert (tmp_path / "a_file").read_text() == "not a folder"
 
 
+@pytest.mark.slow
 def test_python_api_matches_the_cli(cli_json) -> None:
     cli_metrics = cli_json("gd.1d", "--param", "start=1.006")["metrics"]
     result = dudl.run("gd.1d", start=1.006)
@@ -157,6 +165,7 @@ def test_device_is_checked_before_running(monkeypatch: pytest.MonkeyPatch) -> No
         registry.check_device("cuda:7", "ann.regression")
 
 
+@pytest.mark.slow
 def test_json_into_a_pipe_closed_midway_is_one_line_exit_1(tmp_path: Path) -> None:
     import subprocess
     import sys

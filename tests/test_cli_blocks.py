@@ -15,6 +15,7 @@ import pytest
 DUDL = str(Path(sys.executable).with_name("dudl"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "message"), [
     (("run", "ann.regression", "--executor", "threads"),
      "dudl: error: unknown executor 'threads'; allowed: local, processes[:N], dask[:ADDRESS]"),
@@ -35,6 +36,7 @@ def test_bad_block_options_are_one_line_and_write_nothing(tmp_path, args, messag
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
+@pytest.mark.slow
 def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
     proc = cli("run", "ann.hidden-units", "--reps", "2", "--dry-run")
     assert proc.returncode == 0, proc.stderr
@@ -44,6 +46,7 @@ def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_finished_blocks_and_the_rerun_writes_the_same_json(tmp_path, cli_json) -> None:
     cache = tmp_path / "cache"
     args = ["run", "ann.hidden-units", "--reps", "8", "--param", "epochs=300", "--json", "--no-figures"]

@@ -17,6 +17,7 @@ def runs() -> tuple[Result, Result]:
     return dudl.run("gd.1d"), dudl.run("gd.1d", start=1.006, learning_rate=0.02)
 
 
+@pytest.mark.slow
 def test_compare_gives_the_differing_parameters_the_metrics_side_by_side_and_figures_side_by_side(
         runs: tuple[Result, Result]) -> None:
     first, second = runs
@@ -81,6 +82,7 @@ def dudl_main(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return exit_info.value.code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_dudl_run_keeps_every_run_and_dudl_compare_writes_the_figures(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)

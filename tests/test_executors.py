@@ -49,17 +49,20 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(engine, "_BLOCK_MODELS", 4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_a_dask_cluster_gives_the_same_bits(local, client, small_blocks, name) -> None:
     result = dudl.run(name, executor=client.get_executor(), progress=False, **EXPERIMENTS[name])
     assert_same_metrics(result, local[name])
 
 
+@pytest.mark.slow
 def test_a_process_pool_gives_the_same_bits(local, small_blocks) -> None:
     result = dudl.run("ann.hidden-units", executor="processes:2", progress=False, **EXPERIMENTS["ann.hidden-units"])
     assert_same_metrics(result, local["ann.hidden-units"])
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_changes_nothing(client, small_blocks) -> None:
     """The first time a worker is busy with a block, its process is killed: Dask runs the block elsewhere."""
     params = dict(n_hidden=tuple(range(2, 129, 6)), epochs=40, reps=2)
@@ -97,6 +100,7 @@ def test_bad_executor_names_are_one_line(spec, message) -> None:
     assert str(error.value) == message
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_line(monkeypatch) -> None:
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 1)
     address = f"tcp://127.0.0.1:{closed_port()}"

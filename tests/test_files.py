@@ -127,6 +127,7 @@ cli.main(["run", "gd.1d", "--out", "out", "--seed", "4", "--no-figures"])
 """
 
 
+@pytest.mark.slow
 def test_a_staging_folder_left_by_sigkill_is_refused_and_cleaned_by_the_next_save(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", KILLED_WHILE_SAVING], cwd=tmp_path, capture_output=True, text=True,
                           timeout=600)
@@ -155,6 +156,7 @@ print(result.to_json())
 """
 
 
+@pytest.mark.slow
 def test_three_processes_saving_one_folder_end_with_one_whole_result_and_no_leftovers(tmp_path: Path) -> None:
     savers = [subprocess.Popen([sys.executable, "-c", SAVER, str(seed)], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True) for seed in range(3)]
@@ -206,6 +208,7 @@ def test_disk_full_is_one_line_exit_1_and_leaves_the_old_result(
     assert not (tmp_path / "new").exists()  # the folders made for the failed save are gone
 
 
+@pytest.mark.slow
 def test_disk_full_on_stdout_is_one_line_exit_1(tmp_path: Path) -> None:
     with open("/dev/full", "w") as full:
         proc = subprocess.run([DUDL, "run", "gd.1d", "--json", "--no-figures"], cwd=tmp_path, stdout=full,
@@ -214,6 +217,7 @@ def test_disk_full_on_stdout_is_one_line_exit_1(tmp_path: Path) -> None:
     assert proc.stderr.splitlines() == ["dudl: error: could not write the output (No space left on device)"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["run", "gd.1d", "--json", "--no-figures"], ["list"]])
 def test_a_closed_stdout_is_one_line_exit_1(tmp_path: Path, args: list[str]) -> None:
     read_end, write_end = os.pipe()

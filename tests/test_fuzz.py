@@ -71,6 +71,7 @@ def arguments(experiment_id: str) -> st.SearchStrategy[list[str]]:
                      options.map(list))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("experiment_id", registry.experiments())
 def test_hostile_values_end_in_a_result_or_one_line(experiment_id: str, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture) -> None:

@@ -28,6 +28,7 @@ def _section(page: str, experiment_id: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_report_sections_show_look_for_printed_lines_and_inline_figures(tmp_path: Path, cheap_catalog: None) -> None:
     assert build_report(tmp_path) == []
     page = (tmp_path / "index.html").read_text()

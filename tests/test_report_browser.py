@@ -23,6 +23,8 @@ if not os.environ.get("CI"):
 
 from playwright.sync_api import sync_playwright  # noqa: E402 - after the skip
 
+pytestmark = pytest.mark.slow  # a browser: seconds a test
+
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -103,6 +103,7 @@ def test_padding_is_a_function_of_the_architecture() -> None:
     assert engine.padded_architecture(models.iris_net(64)) == models.iris_net(64)  # course widths are steps
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SWEEPS)
 @pytest.mark.parametrize(("block_models", "threads"), [(1, 1), (7, 2), (10_000, 1)])
 def test_block_size_and_thread_count_do_not_change_a_bit(full, monkeypatch, name, block_models, threads) -> None:

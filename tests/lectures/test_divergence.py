@@ -128,6 +128,7 @@ def check_divergence_is_data(result: Result, render: bool = False) -> tuple[Resu
 # Learning rates
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("experiment_id", "name", "value"), learning_rate_cases())
 def test_huge_learning_rates_diverge_as_data(experiment_id: str, name: str, value: Any) -> None:
     result = run_or_refuse(experiment_id, **small(experiment_id, **{name: value}))
@@ -234,6 +235,7 @@ def test_gd_huge_learning_rates_diverge_as_data(experiment_id: str, value: float
         assert set(notes) == ({note} if count else {None})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("experiment_id", GD)
 def test_gd_grids_of_1e308_draw(experiment_id: str) -> None:
     """x_min/x_max (grid_min/grid_max) of -/+1e308: numpy's linspace would overflow to inf and NaN; the grid is

@@ -337,6 +337,7 @@ def test_bad_parameters_raise_one_line_param_errors(experiment_id: str, override
     assert fragment in str(error.value) and "\n" not in str(error.value), str(error.value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("experiment_id", CLI)
 def test_cli_runs_end_to_end(cli_json, experiment_id: str) -> None:
     row = CASES[experiment_id]

@@ -39,6 +39,7 @@ def test_1d_course_value_and_printed_lines() -> None:
     assert dudl.run("gd.1d", start=-0.998).printed()[1] == "array([0.4969218])"  # the course's second run
 
 
+@pytest.mark.slow
 def test_1d_random_starts_are_grid_points_and_converge() -> None:
     m = dudl.run("gd.1d", reps=200, seed=1).metrics
     grid = np.linspace(-2, 2, 2001)
@@ -153,6 +154,7 @@ def test_start_value_course_output_from_a_grid_start() -> None:
     assert result.metrics["final_minimum"][0] == plain_1d(BUMPY.df, -1.404, 0.01, 100)
 
 
+@pytest.mark.slow
 def test_start_value_depends_on_the_start(draw) -> None:
     m = dudl.run("gd.start-value", reps=100).metrics
     assert set(np.round(m["final_minimum"], 2)) == {-1.43, -0.48, 0.48, 1.43}
@@ -188,6 +190,7 @@ def test_dynamic_lr_schedules() -> None:
     assert m["final_minimum"][0, 0] == plain_1d(QUADRATIC.df, 1.5, 0.01, 50)
 
 
+@pytest.mark.slow
 def test_dynamic_lr_time_decay_wins_here() -> None:
     m = dudl.run("gd.dynamic-lr", reps=200).metrics
     error = np.abs(m["final_minimum"] - 0.5)  # [reps, schedule]

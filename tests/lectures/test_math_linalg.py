@@ -163,6 +163,7 @@ def test_matrix_draws_are_seeded_and_repetition_r_does_not_depend_on_reps() -> N
                          f"{three.metrics['mixed_max_abs_diff'].max():.3g}")
 
 
+@pytest.mark.slow
 def test_matrix_entries_over_many_seeds() -> None:
     """A and B standard normal, independent of PyTorch's draws; each entry of A@B has sd 2 (4 products), of
     C.T@A sd √3 (3 products); the mixed products differ by float32 rounding only."""

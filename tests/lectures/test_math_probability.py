@@ -66,6 +66,7 @@ def test_softmax_log_scale_quirk_both_ways(draw) -> None:
     assert linear.params["log_scale"] is False
 
 
+@pytest.mark.slow
 def test_softmax_over_many_seeds() -> None:
     """The integers are uniform on random_low..random_high-1; both softmaxes sum to 1 and agree to float32
     rounding (r = 1 minus about 1e-15, max difference below 1e-6) in every repetition."""

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from scipy import stats
 
@@ -89,6 +90,7 @@ def test_mean_variance_prints_the_course_values(spec_output, draw) -> None:
     np.testing.assert_allclose(m["large_ratio"], [10000 / 9999], rtol=1e-13)
 
 
+@pytest.mark.slow
 def test_mean_variance_large_sample_is_unbiased_over_seeds() -> None:
     """ddof 1 is unbiased: over 400 repetitions of N = 500 integers 0..19 its mean is near (20² − 1)/12."""
     n, reps = 500, 400
@@ -144,6 +146,7 @@ def test_sampling_means_pile_up_around_the_population_mean(draw) -> None:
     assert (line.get_color(), line.get_linestyle()) == ("m", "--")
 
 
+@pytest.mark.slow
 def test_sampling_demo_means_spread_over_seeds() -> None:
     """The demonstration mean of 5 draws: mean 1.625 and sd σ/√5 = 2.13 over seeds (one run per seed)."""
     demo = np.array([dudl.run("math.sampling", reps=1, seed=seed).metrics["demo_sample_mean"] for seed in range(300)])
@@ -223,6 +226,7 @@ def test_random_seed_local_generators_and_torch() -> None:
     assert m["torch_draws"].tolist() == torch.randn(3, generator=torch.Generator().manual_seed(2**63 - 1)).tolist()
 
 
+@pytest.mark.slow
 def test_random_seed_unseeded_draws_are_standard_normal_and_seeded_ones_repeat() -> None:
     reps = 400
     result = dudl.run("math.random-seed", reps=reps, seed=7)
@@ -278,6 +282,7 @@ def test_t_test_follows_the_course_and_scipy(draw) -> None:
     assert jittered.title.get_fontsize() == 12 and jittered.get_xticklabels()[0].get_fontsize() == 12
 
 
+@pytest.mark.slow
 def test_t_test_rejects_at_alpha_under_the_null() -> None:
     """Equal means: p < .05 in 5% of 1000 repetitions, within 4 binomial standard deviations, for Student's and
     Welch's test; and p is uniform (its mean near 1/2)."""
@@ -293,6 +298,7 @@ def test_t_test_rejects_at_alpha_under_the_null() -> None:
     assert (welch_df < 68).all() and (welch_df > 29).all() and len(np.unique(welch_df)) == reps
 
 
+@pytest.mark.slow
 def test_t_test_power_when_the_means_differ() -> None:
     """The defaults: t is noncentral t (68 df, noncentrality −1/√(1/30 + 1/40) = −4.14); power about 98%."""
     reps = 1000

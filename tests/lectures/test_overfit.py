@@ -48,6 +48,7 @@ def test_manual_stratified_split_balances_every_species() -> None:
     assert (m["label_mean_train"] == 1).all() and (m["label_mean_test"] == 1).all()
 
 
+@pytest.mark.slow
 def test_manual_accuracies_over_seeds() -> None:
     """Random splits generalise (test close to train); the first-rows split tests on one species only."""
     m = dudl.run("overfit.manual", reps=12, seed=1).metrics
@@ -77,6 +78,7 @@ def test_sklearn_split_sizes_and_shapes() -> None:
     assert np.array_equal(one["demo_test_accuracy_by_epoch"], m["demo_test_accuracy_by_epoch"])
 
 
+@pytest.mark.slow
 def test_sklearn_resplitting_every_epoch_leaks_the_test_set() -> None:
     """Trained on 30 fixed rows, the model is tested on 120 unseen rows; re-split every epoch, it has trained
     on nearly all rows by the end, so its "test" accuracy is no longer held out and comes out higher."""
@@ -137,6 +139,7 @@ def test_dataloader_matches_a_course_loop_over_a_real_dataloader(shuffle: bool) 
     assert np.allclose(result["test_accuracy_by_epoch"][0], test_accuracy, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_dataloader_learns_iris_over_seeds() -> None:
     m = dudl.run("overfit.dataloader", reps=6, epochs=250, seed=3).metrics
     assert m["train_accuracy"].mean() > 93 and m["test_accuracy"].mean() > 88
@@ -171,6 +174,7 @@ def test_train_dev_test_original_second_split_records_sklearns_error() -> None:
     assert m["numpy_shapes"].tolist() == [[8, 4], [1, 4], [1, 4]]
 
 
+@pytest.mark.slow
 def test_train_dev_test_permutations_are_uniform() -> None:
     m = dudl.run("overfit.train-dev-test", reps=400, seed=9).metrics
     test_rows = np.bincount([sets[2][0] for sets in m["numpy_rows"]], minlength=10)  # expected 40 each
@@ -194,6 +198,7 @@ def test_regression_split_and_shapes() -> None:
     assert dudl.run("overfit.regression", train_proportion=0.55, epochs=1).metrics["n_train"] == 55
 
 
+@pytest.mark.slow
 def test_regression_train_and_test_mse_sit_near_the_noise_variance() -> None:
     for noise_sd in (1.0, 0.5):
         m = dudl.run("overfit.regression", reps=60, noise_sd=noise_sd, seed=4).metrics
@@ -238,6 +243,7 @@ def test_kfold_printed_lines() -> None:
     assert lines[4].startswith("Mean TEST accuracy over 2 reps")
 
 
+@pytest.mark.slow
 def test_kfold_accuracy_over_seeds_and_the_unshuffled_mistake() -> None:
     m = dudl.run("overfit.kfold", reps=3, seed=6).metrics
     assert m["mean_test_accuracy"].mean() > 93 and m["mean_train_accuracy"].mean() > 96

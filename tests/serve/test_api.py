@@ -38,6 +38,7 @@ def test_experiments_are_the_registry(client):
                         "purpose": registry.entry("ann.qwerties").purpose}
 
 
+@pytest.mark.slow
 def test_schema_has_types_defaults_bounds_choices_and_docs(client):
     params = {p["name"]: p for p in client.get("/api/experiments/ann.learning-rates").json()["params"]}
     assert params["learning_rates"] == {
@@ -50,6 +51,7 @@ def test_schema_has_types_defaults_bounds_choices_and_docs(client):
     assert split["kind"] == "choice" and split["choices"] == ['"random"', '"first"', '"stratified"']
 
 
+@pytest.mark.slow
 def test_a_run_gives_the_cli_result_json_and_is_cached(client):
     response = start(client, "gd.1d", start="1.006")
     run = response.json()["run"]
@@ -157,6 +159,7 @@ def test_queue_positions_and_cancel(client):
     assert wait_for(client, queued["run"])[-1]["state"] == "done"  # the queue moved on
 
 
+@pytest.mark.slow
 def test_compare_lists_the_parameters_that_differ(client):
     a, b = finished(client, "gd.1d", start="1.006"), finished(client, "gd.1d", start="-0.5")
     body = client.get(f"/api/compare?a={a}&b={b}").json()
@@ -214,6 +217,7 @@ def test_the_scrubber_replays_training_to_the_runs_own_surface(client):
     assert client.get(f"/api/runs/{gd}/view").json()["scrub"] is None  # no 2-D classifier
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_bad_or_busy_port_in_one_line(server):
     from tests.conftest import run_cli
 

@@ -15,6 +15,7 @@ import pytest
 import dudl
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow  # a browser and a server: seconds a test
 
 CHROMIUM = os.environ.get("DUDL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 240_000  # a run on a busy 2-core machine

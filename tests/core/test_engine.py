@@ -12,7 +12,7 @@ from torch import nn
 from dudl.core import data, engine, seeding
 from dudl.core.engine import Architecture, train
 from dudl.core.functions import ACTIVATIONS
-from dudl.core.optimizers import SGD, Adam, Optimizer
+from dudl.core.optimizers import PLAIN_SGD, SGD, Adam, Optimizer
 from dudl.core.reference import train_reference
 
 LOSS_TOL = 1e-5
@@ -49,10 +49,10 @@ def assert_follows_oracle(
     batch_size: int | None = None,
     shuffle: bool = True,
     loss_tol: float = LOSS_TOL,
-    optimizer: Optimizer = SGD(),
+    optimizer: Optimizer = PLAIN_SGD,
 ) -> None:
-    """Model k of ``result`` follows the course loop (with ``optimizer``'s ``torch.optim`` twin): losses within ``loss_tol`` (1e-5 unless a test says why
-    not), final weights within 1e-4."""
+    """Model k of ``result`` follows the course loop (with ``optimizer``'s ``torch.optim`` twin): losses within
+    ``loss_tol`` (1e-5 unless a test says why not), final weights within 1e-4."""
     architecture = result.architectures[k]
     module = oracle_module(architecture, key)
     rows = torch.arange(len(inputs)) if train_rows is None else train_rows

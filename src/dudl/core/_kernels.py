@@ -40,7 +40,7 @@ import math
 import torch
 
 from dudl.core.functions import ACTIVATIONS, LOSSES
-from dudl.core.optimizers import SGD, Optimizer, State
+from dudl.core.optimizers import PLAIN_SGD, Optimizer, State
 
 
 class StackedNet:
@@ -61,7 +61,7 @@ class StackedNet:
         loss: str,
         softmax_output: bool,
         weight_masks: list[tuple[torch.Tensor, torch.Tensor] | None],
-        optimizer: Optimizer = SGD(),
+        optimizer: Optimizer = PLAIN_SGD,
         learning_rates: torch.Tensor | None = None,
     ) -> None:
         # the first layer's bias is folded into its weight as an extra input column (inputs get a row of
@@ -336,7 +336,8 @@ class StackedNet:
 
 
 def predicted(outputs: torch.Tensor, threshold: float) -> torch.Tensor:
-    """[G, R] int64 predicted class (B7) of outputs [G, out, R]: the argmax over several output units,
+    """[G, R] int64 predicted class (docs/spec/experiments.md#decision-rule-and-accuracy) of outputs [G, out, R]: the
+    argmax over several output units,
     else 1 where the one output is above ``threshold``. (Any leading axes: units are the second last.)"""
     if outputs.shape[-2] > 1:
         return outputs.argmax(-2)
@@ -344,8 +345,9 @@ def predicted(outputs: torch.Tensor, threshold: float) -> torch.Tensor:
 
 
 def row_correct(outputs: torch.Tensor, labels: torch.Tensor, threshold: float) -> torch.Tensor:
-    """[G, R] float 1 where the predicted class (B7) of outputs [G, out, R] equals labels [1 or G, R], else 0;
-    NaN where an output is not finite (a diverged model predicts nothing, so its accuracy is NaN)."""
+    """[G, R] float 1 where the predicted class (docs/spec/experiments.md#decision-rule-and-accuracy) of outputs
+    [G, out, R] equals labels [1 or G, R], else 0; NaN where an output is not finite (a diverged model predicts
+    nothing, so its accuracy is NaN)."""
     correct = (predicted(outputs, threshold).to(labels.dtype) == labels).to(outputs.dtype)
     return correct.masked_fill_(~outputs.isfinite().all(-2), math.nan)
 

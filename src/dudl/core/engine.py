@@ -10,7 +10,8 @@ API CONTRACT (the experiments are written against it; keep it stable):
     out.losses            # torch.Tensor [M, epochs] float32 (CPU), or None if not recorded
     out.outputs           # [M, N, out] final outputs on ALL rows, after training (one extra forward)
     loss_values(out.outputs, targets, arch)  # [M] loss after training, over all rows or a mask
-    accuracy(out.outputs, targets, arch)     # [M] accuracy in % (B7), over all rows or a mask
+    accuracy(out.outputs, targets, arch)     # [M] accuracy in %, over all rows or a mask
+    # (accuracy and predicted labels follow docs/spec/experiments.md#decision-rule-and-accuracy)
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from torch import nn
 from dudl.core import _kernels, blocks, seeding
 from dudl.core._kernels import StackedNet
 from dudl.core.functions import ACTIVATIONS, LOSSES, decision_threshold
-from dudl.core.optimizers import SGD, Optimizer
+from dudl.core.optimizers import PLAIN_SGD, Optimizer
 
 Activation = Literal["none", "relu", "sigmoid", "tanh", "leaky_relu"]  # the names of functions.ACTIVATIONS
 Loss = Literal["mse", "bce", "bce_logits", "cross_entropy"]  # the names of functions.LOSSES
@@ -258,8 +259,8 @@ def _weights_from(
 
 
 def _decision_threshold(architecture: Architecture) -> float:
-    """B7: a sigmoid output (or a BCE loss) is class 1 above .5; a logit or linear output above 0
-    (:func:`dudl.core.functions.decision_threshold`)."""
+    """The decision rule (docs/spec/experiments.md#decision-rule-and-accuracy): a sigmoid output (or a BCE loss) is
+    class 1 above .5; a logit or linear output above 0 (:func:`dudl.core.functions.decision_threshold`)."""
     return decision_threshold(architecture.loss, architecture.activations[-1])
 
 
@@ -424,7 +425,7 @@ def train(
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     executor: Executor | None = None,
-    optimizer: Optimizer = SGD(),
+    optimizer: Optimizer = PLAIN_SGD,
 ) -> TrainResult:
     """Train M = len(learning_rates) independent models, all at once, with plain SGD or another ``optimizer``.
 
@@ -448,7 +449,8 @@ def train(
         that changes every epoch.
     test_mask: like train_mask, the rows of the test records; default ``~train_mask`` when a
         train_mask is given.
-    batch_size: None for full-batch training (B4); else mini-batches of the model's training rows
+    batch_size: None for full-batch training (docs/spec/experiments.md#full-batch-training); else mini-batches of
+        the model's training rows
         (last smaller batch kept), reshuffled every epoch when ``shuffle``.
     record: which of RECORDS to keep (the others stay None); ask only for what is used. In mini-batch
         mode "batch_losses" and "batch_accuracy" ([M, epochs, n_batches]) may also be asked for.
@@ -652,7 +654,7 @@ class _BlockTask:
     shuffle: bool
     wanted: tuple[str, ...]
     device: str
-    optimizer: Optimizer = SGD()
+    optimizer: Optimizer = PLAIN_SGD
 
 
 def _digest(task: _BlockTask) -> str:
@@ -1081,15 +1083,16 @@ def loss_values(
 
 
 def predicted_labels(outputs: torch.Tensor, architecture: Architecture) -> torch.Tensor:
-    """[M, N] int64 predicted class (B7): sigmoid output > .5, logit > 0, argmax for several outputs."""
+    """[M, N] int64 predicted class (docs/spec/experiments.md#decision-rule-and-accuracy): sigmoid output > .5, logit >
+    0, argmax for several outputs."""
     return _kernels.predicted(torch.as_tensor(outputs).transpose(-1, -2), _decision_threshold(architecture))
 
 
 def accuracy(
     outputs: torch.Tensor, targets: torch.Tensor, architecture: Architecture, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """[M] float64 accuracy in % (B7) over the rows in ``mask`` [M, N] (all rows if None); NaN for an empty mask
-    and for a diverged model (an output in the mask not finite).
+    """[M] float64 accuracy in % (docs/spec/experiments.md#decision-rule-and-accuracy) over the rows in ``mask`` [M, N]
+    (all rows if None); NaN for an empty mask and for a diverged model (an output in the mask not finite).
 
     Counted exactly (correct rows / rows, in float64), so 117 of 120 is 97.5, not 97.50001.
     """

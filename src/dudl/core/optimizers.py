@@ -93,6 +93,9 @@ class SGD(Optimizer):
             parameter.sub_(step * _scale(learning_rates, parameter))
 
 
+PLAIN_SGD = SGD()  # the default: plain SGD, fused into the engine's backward pass
+
+
 @dataclass(frozen=True)
 class Adam(Optimizer):
     """``torch.optim.Adam(lr, betas, eps)`` (no weight decay, no amsgrad): moments m and v of the gradient,

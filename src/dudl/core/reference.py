@@ -1,7 +1,8 @@
 """The course's training loop, one model at a time: the ORACLE of the engine's tests and the BASELINE of
 its benchmark.
 
-This is the notebooks' code (B4) with nothing vectorised: ``yhat = model(X)``; ``loss = lossfun(yhat, y)``;
+This is the notebooks' code (docs/spec/experiments.md#full-batch-training) with nothing vectorised:
+``yhat = model(X)``; ``loss = lossfun(yhat, y)``;
 record; ``optimizer.zero_grad()``; ``loss.backward()``; ``optimizer.step()`` with ``torch.optim.SGD`` (or the
 ``torch.optim`` optimizer of any :mod:`dudl.core.optimizers` entry); and the mini-batch variant that loops
 over the batches of a ``DataLoader``-like batch order. Losses and the decision rule come from the tables of
@@ -16,12 +17,12 @@ import torch
 from torch import nn
 
 from dudl.core.functions import LOSSES, decision_threshold
-from dudl.core.optimizers import SGD, Optimizer
+from dudl.core.optimizers import PLAIN_SGD, Optimizer
 
 
 def _accuracy(outputs: torch.Tensor, targets: torch.Tensor, threshold: float) -> float:
-    """B7 accuracy in % of one model's outputs [N, out]: the argmax of several outputs, else one output above
-    ``threshold``."""
+    """Accuracy in % (docs/spec/experiments.md#decision-rule-and-accuracy) of one model's outputs [N, out]: the
+    argmax of several outputs, else one output above ``threshold``."""
     if outputs.shape[1] > 1:
         predicted = torch.argmax(outputs, dim=1)
         return 100 * torch.mean((predicted == targets).float()).item()
@@ -41,7 +42,7 @@ def train_reference(
     test_inputs: torch.Tensor | None = None,
     test_targets: torch.Tensor | None = None,
     output_activation: str = "none",
-    optimizer: Optimizer = SGD(),
+    optimizer: Optimizer = PLAIN_SGD,
 ) -> dict[str, list[float] | torch.Tensor]:
     """Train ``module`` in place, the course's way; returns its records.
 

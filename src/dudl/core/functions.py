@@ -72,6 +72,7 @@ class LossFunction:
     """One loss: torch's loss module, mean over rows (and over output units where torch takes that mean).
 
     labels: targets are int64 class labels (else float targets of the output's shape).
+    regression: the targets are values, not classes (no decision rule, no accuracy).
     probabilities: the outputs must be probabilities (a single output is then class 1 above .5).
     row_losses: ``row_losses(outputs [G, out, R], targets [1 or G, out, R], labels [1 or G, R])`` -> [G, R],
         the module's loss with reduction="none", averaged over output units. targets are one-hot for labels.
@@ -88,6 +89,7 @@ class LossFunction:
     row_losses: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     output_gradient: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], object]
     labels: bool = False
+    regression: bool = False
     probabilities: bool = False
     gradient_in_place: bool = False
     exact_tail: bool = True
@@ -141,7 +143,7 @@ def _cross_entropy_gradient(outputs: torch.Tensor, targets: torch.Tensor, gradie
 LOSSES: dict[str, LossFunction] = {
     entry.name: entry
     for entry in (
-        LossFunction("mse", nn.MSELoss, _mse_rows, _mse_gradient, gradient_in_place=True),
+        LossFunction("mse", nn.MSELoss, _mse_rows, _mse_gradient, regression=True, gradient_in_place=True),
         LossFunction("bce", nn.BCELoss, _bce_rows, _bce_gradient, probabilities=True, exact_tail=False),
         LossFunction("bce_logits", nn.BCEWithLogitsLoss, _bce_logits_rows, _bce_logits_gradient,
                      gradient_in_place=True, exact_tail=False),

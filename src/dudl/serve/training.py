@@ -72,7 +72,9 @@ def _model_zero(arguments: dict[str, Any], epochs: int) -> dict[str, Any]:
 
 def _per_model_targets(arguments: dict[str, Any]) -> bool:
     """Whether a call's targets are per model ([M, N] labels or [M, N, out]) rather than shared."""
-    return arguments["targets"].ndim == (2 if _first(arguments["architectures"]).loss == "cross_entropy" else 3)
+    from dudl.core.functions import LOSSES
+
+    return arguments["targets"].ndim == (2 if LOSSES[_first(arguments["architectures"]).loss].labels else 3)
 
 
 def _first(architectures: Any) -> Any:
@@ -90,12 +92,14 @@ def scrub(kept: list[Any]) -> dict[str, Any] | None:
     import torch
 
     from dudl.core import engine
+    from dudl.core.functions import LOSSES
     from dudl.lectures.ann.decision_surface import decision_surface
 
     for index, call in enumerate(kept):
         arguments = call.arguments
         architecture = _first(arguments["architectures"])
-        if architecture.sizes[0] != 2 or architecture.loss == "mse":
+        loss = LOSSES[architecture.loss]
+        if architecture.sizes[0] != 2 or loss.regression:
             continue
         last = int(arguments["epochs"])
         epochs = sorted({int(e) for e in np.linspace(0, last, SCRUB_FRAMES).round()})
@@ -105,7 +109,7 @@ def scrub(kept: list[Any]) -> dict[str, Any] | None:
         data = (inputs[0] if inputs.ndim == 3 else inputs).numpy()
         targets = torch.as_tensor(arguments["targets"])
         target = targets[0] if _per_model_targets(arguments) else targets
-        labels = (target if architecture.loss == "cross_entropy" else target[..., 0].round()).long().numpy()
+        labels = (target if loss.labels else target[..., 0].round()).long().numpy()
         frames, state, done = [], None, 0
         for epoch in epochs:
             if arguments.get("batch_size") is None and state is not None:

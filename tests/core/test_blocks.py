@@ -105,12 +105,22 @@ def test_padding_is_a_function_of_the_architecture() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SWEEPS)
-@pytest.mark.parametrize(("block_models", "threads"), [(1, 1), (7, 2), (10_000, 1)])
+@pytest.mark.parametrize(("block_models", "threads"), [(1, 1), (7, 1), (7, 2), (10_000, 1)])
 def test_block_size_and_thread_count_do_not_change_a_bit(full, monkeypatch, name, block_models, threads) -> None:
+    """The reference is one thread in the default plan; blocks of 7 models give the same bits in one thread
+    and in two (the thread pool's path: asserted taken)."""
     sweep, reference = full[name]
     monkeypatch.setattr(engine, "_BLOCK_MODELS", block_models)
     monkeypatch.setattr(engine, "_BLOCK_SECONDS", math.inf)
+    pools, pool = [], blocks.ThreadPoolExecutor
+
+    def counted_pool(max_workers: int) -> blocks.ThreadPoolExecutor:
+        pools.append(max_workers)
+        return pool(max_workers=max_workers)
+
+    monkeypatch.setattr(blocks, "ThreadPoolExecutor", counted_pool)
     result = train(sweep, threads=threads)
+    assert pools == ([2] * len(pools) if threads == 2 else []) and bool(pools) == (threads == 2)
     if block_models == 1:
         assert len(result.groups) == len(sweep["keys"])
     for k in range(len(sweep["keys"])):

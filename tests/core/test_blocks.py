@@ -97,7 +97,7 @@ def full() -> dict[str, tuple[dict, engine.TrainResult]]:
 
 def test_padding_is_a_function_of_the_architecture() -> None:
     assert [engine.padded_width(w) for w in (1, 2, 3, 4, 5, 12, 16, 17, 32, 33, 43, 54, 64, 65, 100, 129)] == [
-        1, 2, 3, 4, 16, 16, 16, 32, 32, 42, 53, 64, 64, 85, 106, 170]
+        1, 2, 3, 4, 16, 16, 16, 32, 32, 48, 48, 64, 64, 80, 112, 144]
     architecture = models.breadth_depth_net(25, 3)
     assert engine.padded_architecture(architecture).sizes == (4, 32, 32, 32, 32, 3)
     assert engine.padded_architecture(models.iris_net(64)) == models.iris_net(64)  # course widths are steps

@@ -344,16 +344,13 @@ _BLOCK_MODELS = 256
 
 
 def padded_width(width: int) -> int:
-    """The width a hidden layer of ``width`` units is trained at: up to 4 as it is, then 16, 32, and above 32
-    the next of three steps per octave (42, 53, 64, 85, 106, 128, ...: at most a third more units). Small
-    widths share few shapes (their steps cost little work and many shapes cost many operations); the course's
-    widths (1, 4, 16, 64) are steps."""
+    """The width a hidden layer of ``width`` units is trained at: up to 4 as it is, then the next multiple of
+    16 (at most 15 padded units). Small widths share few shapes (their steps cost little work, and each shape
+    costs its own operations every step); wide layers waste little work. The course's widths (1, 4, 16, 64)
+    are steps."""
     if width <= 4:
         return width
-    if width <= 32:
-        return 16 if width <= 16 else 32
-    half = 1 << (width - 1).bit_length() - 1  # the power of two below width
-    return next(half + half * step // 3 for step in (1, 2, 3) if half + half * step // 3 >= width)
+    return -(-width // 16) * 16
 
 
 def padded_architecture(architecture: Architecture) -> Architecture:

@@ -281,6 +281,7 @@ def test_regression_1_1_1_mse_follows_the_oracle() -> None:
         assert_follows_oracle(result, k, inputs, targets, learning_rates[k], 300, keys[k])
 
 
+@pytest.mark.slow
 def test_depths_and_widths_in_one_padded_batch_follow_the_oracle() -> None:
     inputs, labels = iris_data()
     shapes = [(4, 9, 3), (4, 4, 4, 3), (4, 20, 20, 3), (4, 5, 5, 5, 3), (4, 13, 13, 13, 3), (4, 1, 1, 3),
@@ -300,6 +301,7 @@ def test_depths_and_widths_in_one_padded_batch_follow_the_oracle() -> None:
         np.testing.assert_allclose(result.losses[k].numpy(), alone.losses[0].numpy(), rtol=0, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_mini_batches_follow_the_oracle_with_the_same_batch_order(shuffle: bool) -> None:
     inputs, labels = iris_data()

@@ -139,9 +139,14 @@ def test_every_spec_metric_is_returned_with_its_reps_axis(experiment_id: str) ->
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-CITING = [*sorted((ROOT / "src").rglob("*.py")), *sorted((ROOT / "tests").rglob("*.py")),
-          *sorted((ROOT / "benchmarks").glob("*.py")), ROOT / "notebooks" / "build.py", ROOT / "README.md",
-          ROOT / "Makefile", *sorted(DOCS.rglob("*.md"))]
+
+
+def citing_files() -> list[Path]:
+    """The files that may cite the docs: the package, the tests, the benchmarks, the notebooks' builder, the
+    README, the Makefile and the docs themselves."""
+    return [*sorted((ROOT / "src").rglob("*.py")), *sorted((ROOT / "tests").rglob("*.py")),
+            *sorted((ROOT / "benchmarks").glob("*.py")), ROOT / "notebooks" / "build.py", ROOT / "README.md",
+            ROOT / "Makefile", *sorted(DOCS.rglob("*.md"))]
 
 
 def anchors(markdown: Path) -> set[str]:
@@ -162,7 +167,7 @@ def references() -> list[tuple[Path, Path, str]]:
     """(citing file, cited file, anchor or "") for every docs/... path in code and text, and every relative link
     of the docs' markdown."""
     found = []
-    for path in CITING:
+    for path in citing_files():
         text = path.read_text(encoding="utf-8")
         for target, anchor in re.findall(r"\bdocs/([\w./-]+\.md)(?:#([\w-]+))?", text):
             found.append((path, DOCS / target, anchor))
@@ -184,6 +189,6 @@ def test_every_reference_to_the_docs_names_a_file_and_section_that_exist() -> No
 
 def test_nothing_points_outside_the_repository_for_its_docs() -> None:
     outside = re.compile(r"\.\./" + "shared" + r"|/work/" + "shared" + r"|\bDESIGN\.md")
-    for path in CITING:
+    for path in citing_files():
         assert not outside.search(path.read_text(encoding="utf-8")), f"{path.relative_to(ROOT)} cites a file " \
             "outside the repository; the docs are under docs/"

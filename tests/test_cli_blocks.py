@@ -40,7 +40,7 @@ def test_bad_block_options_are_one_line_and_write_nothing(tmp_path, args, messag
 def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
     proc = cli("run", "ann.hidden-units", "--reps", "2", "--dry-run")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("ann.hidden-units: 256 models, 38400 model-epochs, 2.59e+11 FLOPs, 12 blocks in 1 "
+    assert proc.stdout.startswith("ann.hidden-units: 256 models, 38400 model-epochs, 2.51e+11 FLOPs, 12 blocks in 1 "
                                   "engine call(s); estimated ")
     assert proc.stdout.endswith(" (dry run: nothing trained or written)\n")
     assert list(tmp_path.iterdir()) == []

@@ -59,6 +59,9 @@ class RunContext:
     progress: ProgressCallback | None = None
     cancel: CancelCheck | None = None
     plan_only: bool = False  # --dry-run: engine calls record their plan in ``plans`` and train nothing
+    # torch's intra-op thread count before the run (the engine's default number of blocks side by side); the
+    # run's own torch work is on one thread (None: the run did not change it)
+    threads: int | None = None
     plans: list[dict[str, int]] = field(default_factory=list)
     calls: int = 0
     done: int = 0

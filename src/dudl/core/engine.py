@@ -454,7 +454,8 @@ def train(
     device: "cpu" (the reference) or "cuda"; results come back on the CPU.
     threads: how many blocks (see :func:`_plan_blocks`) may train side by side in Python threads, each
         with one torch thread (torch's own threads are set to 1 while training and restored after).
-        None: ``torch.get_num_threads()`` for matrix-heavy sweeps, 1 for the small-tensor work that
+        None: ``torch.get_num_threads()`` (in a run: the count before the run, see
+        :attr:`dudl.core.blocks.RunContext.threads`) for matrix-heavy sweeps, 1 for the small-tensor work that
         per-operation overhead dominates. Results do not depend on it (each block is computed alike).
     progress: called as ``progress(done, total)`` (model-epochs) at most every ``blocks.INTERVAL`` seconds
         and at the end; cancel: asked as often, True stops the call with :class:`blocks.Cancelled`.
@@ -519,9 +520,11 @@ def train(
     plan = _plan_blocks(architectures, rows_per_step, epochs * max(n_batches, 1))
     costs = [epochs * max(n_batches, 1) * _step_cost(padded.sizes, len(members), rows_per_step)
              for members, padded in plan]
+    context = blocks.current()
     if threads is None:
         flops = sum(_step_flops(padded.sizes, len(members), rows_per_step) for members, padded in plan)
-        threads = torch.get_num_threads() if flops > _PARALLEL_FLOPS else 1
+        available = context.threads if context is not None and context.threads else torch.get_num_threads()
+        threads = available if flops > _PARALLEL_FLOPS else 1
 
     records = {name: torch.full((n_models, epochs), math.nan) for name in RECORDS if name in record}
     for name in ("batch_losses", "batch_accuracy"):
@@ -549,7 +552,6 @@ def train(
             optimizer=optimizer,
         )
 
-    context = blocks.current()
     if context is not None and context.plan_only:  # --dry-run: the plan, zeros for the numbers
         context.plans.append({
             "models": n_models, "model_epochs": n_models * epochs, "blocks": len(plan),

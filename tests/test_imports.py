@@ -119,18 +119,12 @@ def test_result_does_not_import_the_registry() -> None:
     assert "dudl.registry" not in AT_RUN_TIME["dudl.catalog"]
 
 
-# Imports of the core from outside it that are still to go (the engine's cache key takes dudl's version, the
-# blocks' cache annotation names dudl.cache's class); the test fails once one is gone, so that the list shrinks.
-NOT_YET = {("dudl.core.engine", "dudl"), ("dudl.core.blocks", "dudl.cache")}
-
-
 def test_the_core_imports_nothing_of_dudl_outside_it() -> None:
     """dudl.core (numerics: no printing, no files, no parameter messages) stands on its own, also inside functions
     and for annotations."""
     outside = {(name, target) for name, targets in ANYWHERE.items() if name.startswith("dudl.core")
                for target in targets if target != "dudl.core" and not target.startswith("dudl.core.")}
-    assert outside - NOT_YET == set()
-    assert NOT_YET <= outside, f"no longer imported, drop from NOT_YET: {sorted(NOT_YET - outside)}"
+    assert outside == set()
 
 
 ISOLATED_IMPORTS = r"""

@@ -63,7 +63,10 @@ class BlockCache:
         self.hits = 0  # entries taken from the cache by this object
 
     def _path(self, key: str) -> Path:
-        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.block"
+        """The entry of ``key`` in this dudl version (another version's blocks are never taken)."""
+        from dudl import __version__
+
+        return self.folder / f"{hashlib.sha256(f'{__version__}|{key}'.encode()).hexdigest()}.block"
 
     def get(self, key: str) -> dict[str, torch.Tensor] | None:
         """The block stored under ``key``, or None (missing, or corrupt: then the entry is removed)."""

@@ -68,8 +68,8 @@ def _one_torch_thread(uses_torch: bool) -> Iterator[int | None]:
     """Run a torch experiment's own tensor work on one intra-op thread (restored after); yields the thread
     count it had (None for a numpy experiment: torch is not even imported). The engine trains its blocks side by
     side in threads of its own; the small tensors between its calls (evaluation, data) gain little from two
-    OpenMP threads, and on a busy machine each parallel region waits for a free core: 0.13-0.19 s instead of
-    1.0 s for ann.learning-rates at 1 epoch with the machine's other core busy (measured)."""
+    OpenMP threads, and on a busy machine each parallel region waits for a free core
+    (docs/engine.md#tuning-notes)."""
     if not uses_torch:
         yield None
         return

@@ -24,8 +24,7 @@ is expanded, not copied), because one big product over the G*h stacked rows, e.g
 [N, G*h], is computed by different kernels (and rounded differently) for different G; a product of width 1
 (one hidden unit) is a sum over rows instead, since a batch of one such product is rounded apart from a
 batch of several. Products that sum over units (the forward, the backward's ``W^T dZ``) may stack the
-models' rows: each row's sum is the same whatever the number of rows (measured for every width of the
-padding ladder and G = 1 to 20).
+models' rows: each row's sum is the same whatever the number of rows (docs/engine.md#tuning-notes).
 
 Padded units (a narrow model inside a wider group) have zero incoming weights and bias, hence a zero
 pre-activation: where f(0) = 0 (``at_zero``) they output 0 and receive a zero gradient (their outgoing
@@ -68,7 +67,7 @@ class StackedNet:
         # ones, see prepare_inputs): its forward is then one product and its bias gradient comes free
         first = torch.cat([weights[0], biases[0]], dim=2)
         # stored transposed, [G, F+1, h]: its update X dZ^T is then one batched product into contiguous memory
-        # (3x faster than into [G, h, F+1])
+        # (faster than into [G, h, F+1]: docs/engine.md#tuning-notes)
         self._first_t = first.transpose(1, 2).contiguous()
         self.weights = [self._first_t.transpose(1, 2), *weights[1:]]
         self.biases = [self.weights[0][:, :, -1:], *biases[1:]]

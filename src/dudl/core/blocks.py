@@ -22,15 +22,22 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor, wait
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from dudl.cache import BlockCache
+from typing import Any, Protocol, TypeVar
 
 Task = TypeVar("Task")
 Arrays = dict[str, Any]
 ProgressCallback = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
+
+class BlockCache(Protocol):
+    """Where finished blocks are kept (:class:`dudl.cache.BlockCache` keeps them in a folder)."""
+
+    def get(self, key: str) -> Arrays | None:
+        """The block stored under ``key``, or None."""
+
+    def put(self, key: str, arrays: Arrays) -> None:
+        """Keep a finished block under ``key``."""
+
 
 # at most this often (seconds) a progress callback is called and the cancel check asked
 INTERVAL = 0.2

@@ -331,7 +331,7 @@ def _normalise_mask(mask: torch.Tensor | None, n_models: int, epochs: int, n_row
 # Cost model of one training step of a block (seconds): a fixed cost per tensor operation plus its matrix
 # work. It sizes the blocks, picks the thread count and gives --dry-run's estimate.
 # The per-operation cost also carries each block's fixed per-step costs (Python, the loop, the second
-# worker waiting on the GIL): 8 us, fitted on the breadth-vs-depth sweep.
+# worker waiting on the GIL); how the constants were chosen: docs/engine.md#tuning-notes.
 _SECONDS_PER_OPERATION = 8e-6
 _FLOPS_PER_SECOND = 5e10
 # above this many FLOPs per step, blocks are trained in parallel threads (below, thread overhead wins)
@@ -575,11 +575,8 @@ def train(
         executor = context.executor
     cache = None if context is None else context.cache
     cache_keys = None
-    if cache is not None:
-        from dudl import __version__
-
-        run = json.dumps([__version__, context.experiment_id, context.params, context.calls], sort_keys=True,
-                         default=str)
+    if cache is not None:  # the cache adds dudl's version to the key
+        run = json.dumps([context.experiment_id, context.params, context.calls], sort_keys=True, default=str)
         cache_keys = [f"{run}|{members}|{_digest(block)}" for (members, _), block in zip(plan, tasks, strict=True)]
     # Each block runs on one thread (torch intra-op threads = 1: no OpenMP barriers that spin on a busy
     # machine); several blocks run side by side in Python threads (torch releases the GIL), biggest first.
@@ -693,7 +690,7 @@ def train_block(task: _BlockTask, hooks: blocks.Hooks | None = None) -> dict[str
     ``hooks`` (in this process only) count each epoch's model-epochs and may stop the block (Cancelled)."""
     # torch.set_num_threads sets the calling thread's OpenMP thread count only: a worker thread would
     # otherwise start with the machine's count, and its MKL products would oversubscribe the cores
-    # (measured on a group's first-layer and 100-unit products: two threads did 1.55x the work of one, 1.9x with it)
+    # (docs/engine.md#tuning-notes)
     torch.set_num_threads(1)
     device = torch.device(task.device)
     padded = padded_architecture(task.architectures[0])
@@ -805,7 +802,7 @@ def _initial_group_weights(
 ]:
     """Stacked zero-padded initial weights [G, out, in] and biases [G, out, 1] of a group (CPU).
 
-    Each model's generator draws what nn.Linear draws, in its order, with no per-model modules (~10 us per
+    Each model's generator draws what nn.Linear draws, in its order, with no per-model modules (cheap per
     model): when no model is padded, one ``torch.rand`` of all its parameters per model, turned into every
     layer's uniform(-b, b) for the whole stack at once (:func:`_uniform_from_unit`, bit for bit); else
     straight into its corner of the zero-padded stack, layer by layer. Given ``initial_weights`` overwrite

@@ -3,6 +3,7 @@
 * a small run's figures are exactly the row's names, each draws and renders from the Result loaded back from
   JSON, and the reloaded Result prints the same lines (none only where the lecture printed none);
 * each of the row's bad parameter values is one `dudl.ParamError` line naming what is wrong;
+* repetition r is the same whatever the number of repetitions, and another seed changes the numbers;
 * where the row has CLI arguments: `dudl run ID --json --no-figures ARGS` gives the id, the seed, the row's
   expected values and shapes, the metrics of the same run in-process and its printed lines.
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -328,6 +329,27 @@ def test_figures_and_printed_lines_from_json(experiment_id: str, draw) -> None:
     lines = result.printed()
     assert loaded.printed() == lines and all(isinstance(line, str) for line in lines)
     assert (lines == []) == (experiment_id in SILENT)
+
+
+def json_metrics(experiment_id: str, **params: Any) -> dict[str, Any]:
+    """The run's metrics as its result JSON holds them (NaN as null: compared exactly, bit for bit)."""
+    return json.loads(dudl.run(experiment_id, **params).to_json())["metrics"]
+
+
+REPEATED = [i for i in registry.experiments() if "reps" in {f.name for f in fields(registry.entry(i).load().Params)}]
+
+
+@pytest.mark.parametrize("experiment_id", REPEATED)
+def test_repetition_r_is_the_same_whatever_reps(experiment_id: str) -> None:
+    """Every metric with a reps axis: repetitions 0 and 1 of 3 are those of 2, bit for bit; another seed
+    changes some (the row's small run, with a random start where the row fixes one)."""
+    small = {k: v for k, v in CASES[experiment_id].small.items() if k not in ("reps", "start")}
+    two, three = (json_metrics(experiment_id, **small, reps=reps, seed=5) for reps in (2, 3))
+    by_rep = [name for name, value in two.items() if isinstance(value, list) and len(value) == 2
+              and isinstance(three[name], list) and len(three[name]) == 3]
+    assert by_rep and [name for name in by_rep if three[name][:2] != two[name]] == []
+    other_seed = json_metrics(experiment_id, **small, reps=2, seed=6)
+    assert any(other_seed[name] != two[name] for name in by_rep)
 
 
 @pytest.mark.parametrize(("experiment_id", "overrides", "fragment"), BAD)

@@ -46,7 +46,8 @@ def client():
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Blocks of at most 4 models, so that a run has many blocks to spread (and to lose with a worker)."""
-    monkeypatch.setattr(engine, "_BLOCK_MODELS", 4)
+    monkeypatch.setattr(engine, "_SHIPPED_BLOCK_MODELS", 4)
+    monkeypatch.setattr(engine, "_LOCAL_BLOCK_MODELS", 4)
 
 
 @pytest.mark.slow

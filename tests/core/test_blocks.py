@@ -110,7 +110,7 @@ def test_block_size_and_thread_count_do_not_change_a_bit(full, monkeypatch, name
     """The reference is one thread in the default plan; blocks of 7 models give the same bits in one thread
     and in two (the thread pool's path: asserted taken)."""
     sweep, reference = full[name]
-    monkeypatch.setattr(engine, "_BLOCK_MODELS", block_models)
+    monkeypatch.setattr(engine, "_LOCAL_BLOCK_MODELS", block_models)
     monkeypatch.setattr(engine, "_BLOCK_SECONDS", math.inf)
     pools, pool = [], blocks.ThreadPoolExecutor
 

@@ -336,11 +336,14 @@ _SECONDS_PER_OPERATION = 8e-6
 _FLOPS_PER_SECOND = 5e10
 # above this many FLOPs per step, blocks are trained in parallel threads (below, thread overhead wins)
 _PARALLEL_FLOPS = 2e8
-# a group of models of one padded shape is cut into blocks of about this many estimated seconds (and at
-# most _BLOCK_MODELS models): small enough to resume, cache and spread over workers, big enough that
-# the per-operation costs stay small
+# a group of models of one padded shape is cut into blocks of about this many estimated seconds: small enough
+# to resume, cache and spread over workers, big enough that the per-operation costs stay small
 _BLOCK_SECONDS = 5.0
-_BLOCK_MODELS = 256
+# at most this many models in a block sent to an executor (other processes, a cluster), so that a big sweep
+# spreads over its workers; in this process a block holds any number (each block costs its per-operation time
+# every step: ann.learning-rates' 2000-model meta-experiment in 8 blocks of 250 took 0.9 s of CPU, in one 0.8 s)
+_SHIPPED_BLOCK_MODELS = 256
+_LOCAL_BLOCK_MODELS: int | None = None
 
 
 def padded_width(width: int) -> int:
@@ -381,18 +384,18 @@ def _step_cost(sizes: tuple[int, ...], n_models: int, n_rows: int) -> float:
 
 
 def _plan_blocks(
-    architectures: Sequence[Architecture], n_rows: int, steps: int
+    architectures: Sequence[Architecture], n_rows: int, steps: int, max_models: int | None = None
 ) -> list[tuple[list[int], Architecture]]:
     """The blocks of a call: (model indices, padded architecture), the models of one padded shape (see
     :func:`padded_architecture`) in index order, cut into near-equal blocks of about ``_BLOCK_SECONDS``
-    (``steps`` training steps each) and at most ``_BLOCK_MODELS`` models. Numbers do not depend on the cut."""
+    (``steps`` training steps each) and at most ``max_models`` models. Numbers do not depend on the cut."""
     by_shape: dict[Architecture, list[int]] = {}
     for k, architecture in enumerate(architectures):
         by_shape.setdefault(padded_architecture(architecture), []).append(k)
     plan = []
     for padded, members in by_shape.items():
         seconds = steps * _step_cost(padded.sizes, len(members), n_rows)
-        n_blocks = max(math.ceil(seconds / _BLOCK_SECONDS), math.ceil(len(members) / _BLOCK_MODELS))
+        n_blocks = max(math.ceil(seconds / _BLOCK_SECONDS), math.ceil(len(members) / (max_models or math.inf)))
         n_blocks = min(n_blocks, len(members))
         bounds = np.linspace(0, len(members), n_blocks + 1).round().astype(int)
         plan += [(members[start:stop], padded) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -517,10 +520,13 @@ def train(
         n_train_max = n_rows if train_mask is None else int(train_mask.sum(-1).max())
         n_batches = max(1, math.ceil(n_train_max / batch_size))
         rows_per_step = min(batch_size, n_rows)
-    plan = _plan_blocks(architectures, rows_per_step, epochs * max(n_batches, 1))
+    context = blocks.current()
+    if executor is None and context is not None:
+        executor = context.executor
+    plan = _plan_blocks(architectures, rows_per_step, epochs * max(n_batches, 1),
+                        _LOCAL_BLOCK_MODELS if executor is None else _SHIPPED_BLOCK_MODELS)
     costs = [epochs * max(n_batches, 1) * _step_cost(padded.sizes, len(members), rows_per_step)
              for members, padded in plan]
-    context = blocks.current()
     if threads is None:
         flops = sum(_step_flops(padded.sizes, len(members), rows_per_step) for members, padded in plan)
         available = context.threads if context is not None and context.threads else torch.get_num_threads()
@@ -571,8 +577,6 @@ def train(
         cancel if cancel is not None or context is None else context.cancel,
         context,
     )
-    if executor is None and context is not None:
-        executor = context.executor
     cache = None if context is None else context.cache
     cache_keys = None
     if cache is not None:  # the cache adds dudl's version to the key

@@ -318,7 +318,7 @@ def at(data: dict[str, Any], path: str) -> Any:
 
 def test_every_experiment_has_a_row() -> None:
     assert list(CASES) == registry.experiments()
-    assert len(CLI) == 26 and len(BAD) == 125  # the CLI runs and bad values of the tables above
+    assert len(CLI) >= 26 and len(BAD) >= 125  # the tables above may grow, never shrink
 
 
 @pytest.mark.parametrize("experiment_id", registry.experiments())

@@ -100,7 +100,7 @@ def test_random_experiments_show_their_spread_and_mark_figures_of_one_repetition
 
 
 def test_spread_figure_gives_the_failure_rate_at_chance() -> None:
-    from dudl.lectures.common import Spread, spread_figure
+    from dudl.lectures.repetition_figures import Spread, spread_figure
     from dudl.result import Result
 
     result = Result(id="ann.qwerties", params={"reps": 8}, elapsed_s=0.0, dudl_version="test",
@@ -113,7 +113,8 @@ def test_spread_figure_gives_the_failure_rate_at_chance() -> None:
 def test_plot_spread_draws_the_mean_and_a_band_not_one_line_per_repetition() -> None:
     import numpy as np
 
-    from dudl.lectures.common import figure, plot_spread
+    from dudl.lectures.figures import figure
+    from dudl.lectures.repetition_figures import plot_spread
 
     values = np.array([[50.0, 50.0, 100.0], [100.0, 50.0, 100.0], [100.0, 50.0, np.nan], [50.0, 50.0, 100.0]])
     fig, ax = figure()

@@ -23,7 +23,7 @@ import torch
 import dudl
 from dudl import registry
 from dudl.core import engine, models
-from dudl.lectures import common
+from dudl.lectures import divergence, figures, grids, summaries
 from dudl.lectures.ann.decision_surface import surface_grid
 from dudl.result import Result
 
@@ -110,7 +110,7 @@ def check_divergence_is_data(result: Result, render: bool = False) -> tuple[Resu
     module = registry.entry(result.id).load()
     if not hasattr(module, "RUNS"):
         return loaded, None, lines, notes
-    runs = common.diverged_runs(loaded, *module.RUNS)
+    runs = divergence.diverged_runs(loaded, *module.RUNS)
     n_diverged = int(runs.sum())
     stated = [line for line in lines if line.startswith("Diverged:")]
     if n_diverged:
@@ -270,17 +270,17 @@ def test_parametric_starts_of_1e308_stay_put() -> None:
 
 
 def test_linspace_is_numpy_s_unless_the_span_overflows() -> None:
-    np.testing.assert_array_equal(common.linspace(-2.0, 2.0, 2001), np.linspace(-2.0, 2.0, 2001))
-    grid = common.linspace(-1e308, 1e308, 5)
+    np.testing.assert_array_equal(grids.linspace(-2.0, 2.0, 2001), np.linspace(-2.0, 2.0, 2001))
+    grid = grids.linspace(-1e308, 1e308, 5)
     np.testing.assert_array_equal(grid, [-1e308, -5e307, 0.0, 5e307, 1e308])
 
 
 def test_plottable_and_limits() -> None:
-    np.testing.assert_array_equal(common.plottable([1.0, np.inf, -1e301, 1e300, np.nan]),
+    np.testing.assert_array_equal(figures.plottable([1.0, np.inf, -1e301, 1e300, np.nan]),
                                   [1.0, np.nan, np.nan, 1e300, np.nan])
-    fig, ax = common.figure()
-    common.set_limits(ax, "x", -1e308, 1e308)  # not plottable: left to autoscaling
-    common.set_limits(ax, "y", 2.0, 5.0)
+    fig, ax = figures.figure()
+    figures.set_limits(ax, "x", -1e308, 1e308)  # not plottable: left to autoscaling
+    figures.set_limits(ax, "y", 2.0, 5.0)
     assert ax.get_ylim() == (2.0, 5.0)
     fig.savefig(io.BytesIO(), format="png", dpi=20)
 
@@ -288,15 +288,15 @@ def test_plottable_and_limits() -> None:
 def test_divergence_counts_and_notes() -> None:
     result = Result("ann.qwerties", {}, {"accuracy": np.array([[90.0, np.nan], [50.0, 95.0]]),
                                          "demo_accuracy": np.inf}, 0.0, "0")
-    assert common.diverged_runs(result, "demo_accuracy", "accuracy", "absent").tolist() == [True, False, True,
-                                                                                             False, False]
-    assert common.divergence_lines(common.diverged_runs(result, "accuracy")) == [
+    assert divergence.diverged_runs(result, "demo_accuracy", "accuracy", "absent").tolist() == [True, False, True,
+                                                                                                False, False]
+    assert divergence.divergence_lines(divergence.diverged_runs(result, "accuracy")) == [
         "Diverged: 1 of 4 models diverged (non-finite values, null in the JSON, are not drawn)"]
-    assert common.divergence_lines([False, False]) == []
-    fig, _ = common.figure()
-    common.note_divergence({"a": fig}, [[True, False], [False, False]], "runs")
+    assert divergence.divergence_lines([False, False]) == []
+    fig, _ = figures.figure()
+    divergence.note_divergence({"a": fig}, [[True, False], [False, False]], "runs")
     assert fig._suptitle.get_text().startswith("1 of 4 runs diverged")
-    assert common.summary_line("x", [1.0, np.nan, 3.0]).endswith("diverged 1")
+    assert summaries.summary_line("x", [1.0, np.nan, 3.0]).endswith("diverged 1")
 
 
 def test_a_nan_output_has_a_nan_loss_and_accuracy() -> None:

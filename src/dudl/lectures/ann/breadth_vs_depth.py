@@ -19,17 +19,11 @@ from dudl.core import data as datasets
 from dudl.core import engine, models, seeding
 from dudl.lectures.ann.accuracy import chance_failed
 from dudl.lectures.ann.sweeps import hidden_units_panel
-from dudl.lectures.common import (
-    correlation,
-    diverged_runs,
-    divergence_lines,
-    figure,
-    note_divergence_of,
-    plot_spread,
-    summary_line,
-    tensor_lines,
-    tensor_text,
-)
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure
+from dudl.lectures.printing import tensor_lines, tensor_text
+from dudl.lectures.repetition_figures import plot_spread
+from dudl.lectures.summaries import correlation, summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 

@@ -11,7 +11,7 @@ import torch
 
 from dudl.core import engine
 from dudl.lectures.ann.qwerty import plot_classes
-from dudl.lectures.common import figure, plottable
+from dudl.lectures.figures import figure, plottable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,7 +23,7 @@ SURFACE_RESOLUTION = 80  # grid points per axis of the decision surface
 def surface_grid(data: np.ndarray, resolution: int = SURFACE_RESOLUTION,
                  margin: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """A grid over the data's range (plus ``margin`` of it on each side), of the plottable points only
-    (:func:`~dudl.lectures.common.plottable`; [-1, 1] on an axis without any).
+    (:func:`~dudl.lectures.figures.plottable`; [-1, 1] on an axis without any).
 
     Returns ``points`` float32 [resolution*resolution, 2] (row-major: y outer, x inner) and ``extent``
     [4] = (x_min, x_max, y_min, y_max), as ``imshow`` takes it.

@@ -17,15 +17,10 @@ from dudl.core import engine, models, seeding
 from dudl.lectures.ann.accuracy import chance_failed, class_accuracy
 from dudl.lectures.ann.iris_data import IRIS_HEAD_OUTPUT, iris_head_lines
 from dudl.lectures.ann.training_figures import outputs_figure, training_figure
-from dudl.lectures.common import (
-    Spread,
-    diverged_runs,
-    divergence_lines,
-    note_divergence_of,
-    summary_line,
-    tensor_lines,
-    with_repetitions,
-)
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.printing import tensor_lines
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

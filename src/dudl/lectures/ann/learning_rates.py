@@ -18,15 +18,10 @@ from dudl.core import engine, models, seeding
 from dudl.lectures.ann.accuracy import chance_failed, success_fraction
 from dudl.lectures.ann.qwerty import binary_targets, check_centers, qwerties_for_reps
 from dudl.lectures.ann.sweeps import accuracy_panel, demo_losses_figure, sweep_figure
-from dudl.lectures.common import (
-    diverged_runs,
-    divergence_lines,
-    figure,
-    note_divergence_of,
-    plottable,
-    summary_line,
-    tensor_text,
-)
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure, plottable
+from dudl.lectures.printing import tensor_text
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 

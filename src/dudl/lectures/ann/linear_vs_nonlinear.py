@@ -20,18 +20,12 @@ from dudl.lectures.ann.accuracy import chance_failed
 from dudl.lectures.ann.decision_surface import decision_surface, decision_surface_figure
 from dudl.lectures.ann.qwerty import check_centers, plot_classes, qwerties_for_reps, rep0_qwerties
 from dudl.lectures.ann.sweeps import accuracy_panel, losses_panel, variant_sweep
-from dudl.lectures.common import (
-    check_distinct,
-    diverged_runs,
-    divergence_lines,
-    figure,
-    note_divergence_of,
-    plottable,
-    set_limits,
-    summary_line,
-    tensor_text,
-    with_repetitions,
-)
+from dudl.lectures.checks import check_distinct
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure, plottable, set_limits
+from dudl.lectures.printing import tensor_text
+from dudl.lectures.repetition_figures import with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 

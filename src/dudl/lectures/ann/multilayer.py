@@ -15,14 +15,10 @@ from dudl.core import engine, models
 from dudl.lectures.ann.accuracy import chance_failed, success_fraction
 from dudl.lectures.ann.qwerty import binary_targets, check_centers, data_figure, qwerties_for_reps, rep0_qwerties
 from dudl.lectures.ann.sweeps import accuracy_lines, demo_losses_figure, sweep_batch, sweep_figure
-from dudl.lectures.common import (
-    diverged_runs,
-    divergence_lines,
-    note_divergence_of,
-    summary_line,
-    tensor_text,
-    with_repetitions,
-)
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.printing import tensor_text
+from dudl.lectures.repetition_figures import with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 

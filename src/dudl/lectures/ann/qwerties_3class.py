@@ -18,14 +18,9 @@ from dudl.lectures.ann.accuracy import chance_failed, class_accuracy
 from dudl.lectures.ann.decision_surface import decision_surface, decision_surface_figure
 from dudl.lectures.ann.qwerty import CLASS_MARKERS, check_centers, data_figure, qwerties_for_reps, rep0_qwerties
 from dudl.lectures.ann.training_figures import outputs_figure, training_figure
-from dudl.lectures.common import (
-    Spread,
-    diverged_runs,
-    divergence_lines,
-    note_divergence_of,
-    summary_line,
-    with_repetitions,
-)
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

@@ -16,7 +16,7 @@ import torch
 
 from dudl.core import data as datasets
 from dudl.core import engine, seeding
-from dudl.lectures.common import figure
+from dudl.lectures.figures import figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

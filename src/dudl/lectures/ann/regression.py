@@ -16,15 +16,10 @@ from dudl.core import models, seeding
 from dudl.lectures.ann.model_print import structure
 from dudl.lectures.ann.regression_fit import fit_regression, predictions_panel
 from dudl.lectures.ann.training_figures import losses_figure
-from dudl.lectures.common import (
-    Spread,
-    diverged_runs,
-    divergence_lines,
-    figure,
-    note_divergence_of,
-    summary_line,
-    with_repetitions,
-)
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

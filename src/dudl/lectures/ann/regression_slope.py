@@ -15,7 +15,10 @@ import numpy as np
 from dudl.core import data as datasets
 from dudl.core import seeding
 from dudl.lectures.ann.regression_fit import fit_regression, predictions_panel
-from dudl.lectures.common import diverged_runs, divergence_lines, figure, note_divergence_of, plot_spread, summary_line
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure
+from dudl.lectures.repetition_figures import plot_spread
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 

@@ -27,17 +27,11 @@ from dudl.lectures.ann.qwerty import (
     qwerties_for_reps,
     rep0_qwerties,
 )
-from dudl.lectures.common import (
-    Spread,
-    check_distinct,
-    diverged_runs,
-    divergence_lines,
-    figure,
-    note_divergence_of,
-    plot_spread,
-    summary_line,
-    with_repetitions,
-)
+from dudl.lectures.checks import check_distinct
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure
+from dudl.lectures.repetition_figures import Spread, plot_spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

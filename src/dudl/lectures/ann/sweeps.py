@@ -16,7 +16,9 @@ import torch
 from dudl.core import engine, seeding
 from dudl.lectures.ann.accuracy import success_fraction
 from dudl.lectures.ann.qwerty import binary_targets
-from dudl.lectures.common import figure, plot_spread, tensor_text
+from dudl.lectures.figures import figure
+from dudl.lectures.printing import tensor_text
+from dudl.lectures.repetition_figures import plot_spread
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dudl.lectures.common import figure, plot_spread
+from dudl.lectures.figures import figure
+from dudl.lectures.repetition_figures import plot_spread
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -11,7 +11,7 @@ import numpy as np
 
 from dudl.core.descent import Descent, diverged
 from dudl.core.surfaces import Curve
-from dudl.lectures.common import figure, plottable, set_limits
+from dudl.lectures.figures import figure, plottable, set_limits
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -74,7 +74,7 @@ def runs_diverged(curve: Curve, starts: np.ndarray, finals: np.ndarray) -> np.nd
 
 
 def descents_diverged(curve: Curve) -> Callable[[Result], np.ndarray]:
-    """For :func:`~dudl.lectures.common.note_divergence_of`: which of a Result's descents on ``curve`` (its
+    """For :func:`~dudl.lectures.divergence.note_divergence_of`: which of a Result's descents on ``curve`` (its
     metrics ``start`` and ``final_minimum`` [reps]) diverged."""
     return lambda result: runs_diverged(curve, result.metric("start"), result.metric("final_minimum"))
 

@@ -16,16 +16,11 @@ import numpy as np
 
 from dudl.core.descent import SCHEDULES, Schedule, descend, diverged, random_starts
 from dudl.core.surfaces import QUADRATIC
-from dudl.lectures.common import (
-    Spread,
-    check_distinct,
-    check_grid,
-    figure,
-    linspace,
-    note_divergence_of,
-    plottable,
-    with_repetitions,
-)
+from dudl.lectures.checks import check_distinct
+from dudl.lectures.divergence import note_divergence_of
+from dudl.lectures.figures import figure, plottable
+from dudl.lectures.grids import check_grid, linspace
+from dudl.lectures.repetition_figures import Spread, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dudl.core.descent import diverged
-from dudl.lectures.common import summary_line
+from dudl.lectures.summaries import summary_line
 
 
 def outcome_lines(objective: str, start_values: np.ndarray, final_values: np.ndarray, label: str,
@@ -18,7 +18,7 @@ def outcome_lines(objective: str, start_values: np.ndarray, final_values: np.nda
     ``start_values`` and ``final_values`` [reps]: the ``objective`` (e.g. ``"f(x)"``) at each repetition's
     start and end, which decide the repetitions that diverged (:func:`~dudl.core.descent.diverged`). The
     lines: :func:`divergence_line` if repetition 0 diverged, then ``notes``, then (for reps > 1) the
-    :func:`~dudl.lectures.common.summary_line` ``label`` of ``finals`` [reps], diverged repetitions as NaN.
+    :func:`~dudl.lectures.summaries.summary_line` ``label`` of ``finals`` [reps], diverged repetitions as NaN.
     """
     bad = diverged(start_values, final_values, ascent=ascent)
     lines = [divergence_line(objective, start_values[0], final_values[0], ascent=ascent)] if bad[0] else []

@@ -15,7 +15,7 @@ import numpy as np
 
 from dudl.core.descent import descend, random_starts
 from dudl.core.surfaces import BUMPY
-from dudl.lectures.common import Spread, check_grid, linspace, note_divergence_of, with_repetitions
+from dudl.lectures.divergence import note_divergence_of
 from dudl.lectures.gd.curve_descent import (
     descent_metrics,
     descents_diverged,
@@ -24,6 +24,8 @@ from dudl.lectures.gd.curve_descent import (
     result_figure,
 )
 from dudl.lectures.gd.outcome import outcome_lines
+from dudl.lectures.grids import check_grid, linspace
+from dudl.lectures.repetition_figures import Spread, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

@@ -15,17 +15,11 @@ import sympy
 
 from dudl.core.descent import descend, diverged, random_starts
 from dudl.core.surfaces import peaks, peaks_gradient, peaks_landscape, peaks_partials
-from dudl.lectures.common import (
-    PLOT_LIMIT,
-    Spread,
-    check_grid,
-    figure,
-    linspace,
-    note_divergence_of,
-    plottable,
-    with_repetitions,
-)
+from dudl.lectures.divergence import note_divergence_of
+from dudl.lectures.figures import PLOT_LIMIT, figure, plottable
 from dudl.lectures.gd.outcome import outcome_lines
+from dudl.lectures.grids import check_grid, linspace
+from dudl.lectures.repetition_figures import Spread, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

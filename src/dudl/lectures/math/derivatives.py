@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import calculus
-from dudl.lectures.common import check_grid, figure
+from dudl.lectures.figures import figure
+from dudl.lectures.grids import check_grid
 from dudl.params import ParamError, param
 from dudl.params import Params as BaseParams
 

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 - the course's name
 
-from dudl.lectures.common import tensor_text
 from dudl.lectures.math.common import Vector, check_log_base, log
+from dudl.lectures.printing import tensor_text
 from dudl.params import ParamError, param
 from dudl.params import Params as BaseParams
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dudl.lectures.common import check_grid, figure
+from dudl.lectures.figures import figure
+from dudl.lectures.grids import check_grid
 from dudl.lectures.math.common import check_log_base, log
 from dudl.params import Params as BaseParams
 from dudl.params import param

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import seeding
-from dudl.lectures.common import summary_line
 from dudl.lectures.math.common import Vector
+from dudl.lectures.summaries import summary_line
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
 

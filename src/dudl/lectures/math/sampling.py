@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dudl.core import seeding
-from dudl.lectures.common import figure
+from dudl.lectures.figures import figure
 from dudl.lectures.math.common import Vector
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams

@@ -14,8 +14,10 @@ import numpy as np
 import torch
 
 from dudl.core import seeding
-from dudl.lectures.common import correlation, figure, with_repetitions
+from dudl.lectures.figures import figure
 from dudl.lectures.math.common import Vector, check_list, lines, widen
+from dudl.lectures.repetition_figures import with_repetitions
+from dudl.lectures.summaries import correlation
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
 

@@ -16,7 +16,8 @@ import numpy as np
 from scipy import stats
 
 from dudl.core import seeding
-from dudl.lectures.common import Spread, figure, with_repetitions
+from dudl.lectures.figures import figure
+from dudl.lectures.repetition_figures import Spread, with_repetitions
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 

@@ -17,8 +17,11 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from dudl.core import data, engine, models, seeding, splits
-from dudl.lectures import common
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import train_test_accuracy_figure
 from dudl.lectures.overfit import checks
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -148,18 +151,18 @@ def printed(result: Any) -> list[str]:
               for n in splits.batch_sizes(int(metrics["n_train"]), int(result.params["batch_size"]))]
     test_accuracy = np.asarray(metrics["test_accuracy"], dtype=float)
     if len(test_accuracy) > 1:
-        lines.append(common.summary_line("Final TEST accuracy", test_accuracy, unit="%"))
-    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
+        lines.append(summary_line("Final TEST accuracy", test_accuracy, unit="%"))
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
-@common.note_divergence_of(RUNS)
-@common.with_repetitions(
+@note_divergence_of(RUNS)
+@with_repetitions(
     single=("accuracy",),
-    spreads={"test_accuracy_spread": common.Spread("test_accuracy", "test accuracy (%)")},
+    spreads={"test_accuracy_spread": Spread("test_accuracy", "test accuracy (%)")},
 )
 def figures(result: Any) -> dict[str, Any]:
     """``accuracy``: train (mean batch accuracy) and test accuracy per epoch of repetition 0."""
     train = result.metric("train_accuracy_by_epoch")[0]
     test = result.metric("test_accuracy_by_epoch")[0]
-    return {"accuracy": common.train_test_accuracy_figure(train, test)}
+    return {"accuracy": train_test_accuracy_figure(train, test)}

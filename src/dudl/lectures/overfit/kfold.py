@@ -14,8 +14,11 @@ import numpy as np
 import torch
 
 from dudl.core import data, engine, models, seeding, splits
-from dudl.lectures import common
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure
 from dudl.lectures.overfit import checks
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -117,15 +120,15 @@ def printed(result: Any) -> list[str]:
              for fold in range(train.shape[1])]
     lines.append(f"Mean TEST accuracy: {means[0]:.4g}% (sd {sds[0]:.3g})")
     if len(means) > 1:
-        lines.append(common.summary_line("Mean TEST accuracy", means, unit="%"))
-    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
+        lines.append(summary_line("Mean TEST accuracy", means, unit="%"))
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
-@common.note_divergence_of(RUNS)
-@common.with_repetitions(
+@note_divergence_of(RUNS)
+@with_repetitions(
     single=("fold_accuracy", "test_accuracy_by_epoch"),
-    spreads={"mean_accuracy_spread": common.Spread("mean_test_accuracy", "mean test accuracy over the folds (%)")},
+    spreads={"mean_accuracy_spread": Spread("mean_test_accuracy", "mean test accuracy over the folds (%)")},
 )
 def figures(result: Any) -> dict[str, Any]:
     """``fold_accuracy`` (bars per fold, the mean and the fold range) and ``test_accuracy_by_epoch``; rep 0."""
@@ -138,7 +141,7 @@ def figures(result: Any) -> dict[str, Any]:
     sd = float(np.asarray(metrics["std_test_accuracy"], dtype=float)[0])
     folds = np.arange(1, k + 1)
 
-    fig_bars, ax = common.figure(width=max(6.0, 0.6 * k + 3))
+    fig_bars, ax = figure(width=max(6.0, 0.6 * k + 3))
     ax.bar(folds - 0.2, train, width=0.4, color="tab:blue", label="Train")
     test_bars = ax.bar(folds + 0.2, test, width=0.4, color="tab:red", label="Test")
     if k <= 20:
@@ -152,7 +155,7 @@ def figures(result: Any) -> dict[str, Any]:
     fig_bars.legend(loc="outside lower center", ncols=4, fontsize=8)
 
     by_epoch = np.asarray(metrics["test_accuracy_by_epoch"], dtype=float)[0]  # [k, epochs]
-    fig_epochs, ax = common.figure()
+    fig_epochs, ax = figure()
     for fold in range(k):
         ax.plot(by_epoch[fold], label=f"Fold {fold + 1}")
     ax.set(xlabel="Epochs", ylabel="Test accuracy (%)")

@@ -14,8 +14,12 @@ import numpy as np
 import torch
 
 from dudl.core import data, engine, models, seeding, splits
-from dudl.lectures import common
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure
 from dudl.lectures.overfit import checks
+from dudl.lectures.printing import tensor_text
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import ParamError, param, reps_param, seed_param
 from dudl.params import Params as BaseParams
 
@@ -150,7 +154,7 @@ def printed(result: Any) -> list[str]:
     mask = np.asarray(metrics["train_mask"], dtype=bool)[0]
     means = [metrics["label_mean_full"], np.asarray(metrics["label_mean_train"])[0],
              np.asarray(metrics["label_mean_test"])[0]]
-    tensors = [common.tensor_text(m) for m in means]
+    tensors = [tensor_text(m) for m in means]
     train_accuracy = np.asarray(metrics["train_accuracy"], dtype=float)
     test_accuracy = np.asarray(metrics["test_accuracy"], dtype=float)
     lines = str(mask).splitlines() + [
@@ -164,15 +168,15 @@ def printed(result: Any) -> list[str]:
         f"Final TEST accuracy:  {test_accuracy[0]:g}%",
     ]
     if len(test_accuracy) > 1:
-        lines.append(common.summary_line("Final TEST accuracy", test_accuracy, unit="%"))
-    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
+        lines.append(summary_line("Final TEST accuracy", test_accuracy, unit="%"))
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
-@common.note_divergence_of(RUNS)
-@common.with_repetitions(
+@note_divergence_of(RUNS)
+@with_repetitions(
     single=("training",),
-    spreads={"test_accuracy_spread": common.Spread("test_accuracy", "test accuracy (%)")},
+    spreads={"test_accuracy_spread": Spread("test_accuracy", "test accuracy (%)")},
 )
 def figures(result: Any) -> dict[str, Any]:
     """``training``: loss and train accuracy per epoch of repetition 0, the final test accuracy as a marker."""
@@ -180,7 +184,7 @@ def figures(result: Any) -> dict[str, Any]:
     train_accuracy = result.metric("train_accuracy_by_epoch")[0]
     test_accuracy = float(result.metric("test_accuracy")[0])
     epochs = np.arange(len(losses))
-    fig, (ax_loss, ax_accuracy) = common.figure(ncols=2)
+    fig, (ax_loss, ax_accuracy) = figure(ncols=2)
     ax_loss.plot(epochs, losses, "k-")
     ax_loss.set(xlabel="Epochs", ylabel="Loss", title="Losses")
     ax_accuracy.plot(epochs, train_accuracy, "b-", label="Train")

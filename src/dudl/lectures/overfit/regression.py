@@ -13,8 +13,11 @@ import numpy as np
 import torch
 
 from dudl.core import data, engine, models, seeding, splits
-from dudl.lectures import common
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure
 from dudl.lectures.overfit import checks
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param
 
@@ -108,15 +111,15 @@ def printed(result: Any) -> list[str]:
     lines = [f"torch.Size([{metrics['n_train']}, 1])", f"torch.Size([{metrics['n_test']}, 1])",
              f"Final TRAIN loss: {train_loss[0]:.2f}", f"Final TEST loss: {test_loss[0]:.2f}"]
     if len(test_loss) > 1:
-        lines.append(common.summary_line("Final TEST loss", test_loss))
-    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
+        lines.append(summary_line("Final TEST loss", test_loss))
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
-@common.note_divergence_of(RUNS)
-@common.with_repetitions(
+@note_divergence_of(RUNS)
+@with_repetitions(
     single=("data", "predictions", "losses"),
-    spreads={"test_loss_spread": common.Spread("test_loss", "test loss")},
+    spreads={"test_loss_spread": Spread("test_loss", "test loss")},
 )
 def figures(result: Any) -> dict[str, Any]:
     """``data``, ``predictions`` (all data, train and test predictions) and ``losses`` of repetition 0."""
@@ -126,18 +129,18 @@ def figures(result: Any) -> dict[str, Any]:
     train = np.asarray(metrics["train_mask"], dtype=bool)[0]
     predictions = np.asarray(metrics["predictions"], dtype=float)[0]
 
-    fig_data, ax = common.figure()
+    fig_data, ax = figure()
     ax.plot(x, y, "s")
     ax.set(xlabel="x", ylabel="y")
 
-    fig_predictions, ax = common.figure()
+    fig_predictions, ax = figure()
     ax.plot(x, y, "k^", label="All data")
     ax.plot(x[train], predictions[train], "bs", markerfacecolor="w", label="Training pred.")
     ax.plot(x[~train], predictions[~train], "ro", markerfacecolor="w", label="Test pred.")
     ax.set(xlabel="x", ylabel="y")
     ax.legend()
 
-    fig_losses, ax = common.figure()
+    fig_losses, ax = figure()
     ax.plot(np.asarray(metrics["losses"], dtype=float)[0], label="Train")
     ax.plot(np.asarray(metrics["test_loss_by_epoch"], dtype=float)[0], label="Test")
     ax.set(xlabel="Epochs", ylabel="Loss (MSE)", title="Train and test loss per epoch")

@@ -15,8 +15,11 @@ import numpy as np
 import torch
 
 from dudl.core import data, engine, models, seeding, splits
-from dudl.lectures import common
+from dudl.lectures.divergence import diverged_runs, divergence_lines, note_divergence_of
+from dudl.lectures.figures import figure, train_test_accuracy_figure
 from dudl.lectures.overfit import checks
+from dudl.lectures.repetition_figures import Spread, with_repetitions
+from dudl.lectures.summaries import summary_line
 from dudl.params import Params as BaseParams
 from dudl.params import param, reps_param, seed_param, sweep
 
@@ -146,24 +149,24 @@ def printed(result: Any) -> list[str]:
         with warnings.catch_warnings():  # a repetition whose every model diverged has no mean (NaN)
             warnings.simplefilter("ignore", RuntimeWarning)
             means = np.nanmean(test_accuracy, axis=1)
-        lines.append(common.summary_line("Final TEST accuracy (mean over training proportions)", means, unit="%"))
-    lines += common.divergence_lines(common.diverged_runs(result, *RUNS))
+        lines.append(summary_line("Final TEST accuracy (mean over training proportions)", means, unit="%"))
+    lines += divergence_lines(diverged_runs(result, *RUNS))
     return lines
 
 
-@common.note_divergence_of(RUNS)
-@common.with_repetitions(spreads={"test_accuracy_spread": common.Spread(
+@note_divergence_of(RUNS)
+@with_repetitions(spreads={"test_accuracy_spread": Spread(
     "test_accuracy", "final test accuracy (%)", groups="train_proportions", groups_label="training proportion")})
 def figures(result: Any) -> dict[str, Any]:
     """``demo_accuracy`` (the demo's curves) and ``accuracy_heatmaps`` (mean over reps, proportion x epoch)."""
     metrics = result.metrics
-    fig_demo = common.train_test_accuracy_figure(metrics["demo_train_accuracy_by_epoch"],
+    fig_demo = train_test_accuracy_figure(metrics["demo_train_accuracy_by_epoch"],
                                                  metrics["demo_test_accuracy_by_epoch"])
 
     proportions = np.asarray(metrics["train_proportions"], dtype=float)
     order = np.argsort(proportions)  # smallest proportion in the top row
     epochs = int(result.params["epochs"])
-    fig_maps, axes = common.figure(ncols=2, width=6.5)
+    fig_maps, axes = figure(ncols=2, width=6.5)
     for ax, name, title in zip(axes, ("train_accuracy_by_epoch", "test_accuracy_by_epoch"),
                                ("Training accuracy", "Test accuracy"), strict=True):
         mean = np.nanmean(np.asarray(metrics[name], dtype=float), axis=0)[order]  # [n_proportions, epochs]

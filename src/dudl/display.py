@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
+from dudl import catalog
 from dudl.params import ParamError
 
 if TYPE_CHECKING:
@@ -78,9 +79,7 @@ SUMMARY_HEADER = ("metric", "shape", "value / mean [min, max]", "non-finite")
 # -- parameters ------------------------------------------------------------------------------------
 def changed_params(result: Result) -> dict[str, Any]:
     """The parameters of ``result`` whose value differs from the experiment's default (name -> value)."""
-    from dudl import registry
-
-    defaults = registry.resolve(result.id, {}).to_dict()
+    defaults = catalog.resolve(result.id, {}).to_dict()
     return {name: value for name, value in result.params.items() if defaults.get(name) != value}
 
 
@@ -315,10 +314,8 @@ def result_html(result: Result, *, figures: bool = True) -> str:
     """A self-contained HTML fragment: id and course lecture, the changed parameters, what to look for (the
     lecture's ``LOOK_FOR``) and its ``NOTES``, our printed lines next to the course's, the metrics summary and
     (``figures``) every figure inline with its caption, in one column."""
-    from dudl import registry
-
     esc = html.escape
-    item = registry.entry(result.id)
+    item = catalog.entry(result.id)
     module = item.load()
     changed = changed_params(result)
     params = (", ".join(f"<code>{esc(k)}={esc(short_value(v, 80))}</code>" for k, v in changed.items())
@@ -359,9 +356,7 @@ def short_repr(result: Result) -> str:
 
 # -- helpers -------------------------------------------------------------------------------------------
 def _module(experiment_id: str) -> Any:
-    from dudl import registry
-
-    return registry.entry(experiment_id).load()
+    return catalog.entry(experiment_id).load()
 
 
 def _sweep_axes(experiment_id: str) -> set[str]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dudl import catalog
 from dudl.params import ParamError
 
 if TYPE_CHECKING:
@@ -120,9 +121,7 @@ AXES: dict[str, dict[str, str]] = {
 def metric_axes(experiment_id: str) -> dict[str, tuple[str, ...]]:
     """The declared metrics of ``experiment_id`` and their axes (spec names), e.g. ``{"accuracy": ("reps",
     "n_learning_rates")}``; ParamError for an unknown id."""
-    from dudl import registry
-
-    registry.entry(experiment_id)  # an unknown id: ParamError naming the closest ones
+    catalog.entry(experiment_id)  # an unknown id: ParamError naming the closest ones
     return {name: tuple(shape.split()) for name, shape in AXES[experiment_id].items()}
 
 

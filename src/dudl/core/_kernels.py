@@ -338,8 +338,8 @@ def predicted(outputs: torch.Tensor, threshold: float) -> torch.Tensor:
     """[G, R] int64 predicted class (docs/spec/experiments.md#decision-rule-and-accuracy) of outputs [G, out, R]: the
     argmax over several output units,
     else 1 where the one output is above ``threshold``. (Any leading axes: units are the second last.)"""
-    if outputs.shape[-2] > 1:
-        return outputs.argmax(-2)
+    if outputs.shape[-2] > 1:  # the first maximum, as argmax gives it (argmax over this strided axis is ~10x slower)
+        return outputs.max(-2).indices
     return (outputs[..., 0, :] > threshold).to(torch.int64)
 
 

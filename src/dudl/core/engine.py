@@ -395,7 +395,7 @@ def _plan_blocks(
     plan = []
     for padded, members in by_shape.items():
         seconds = steps * _step_cost(padded.sizes, len(members), n_rows)
-        n_blocks = max(math.ceil(seconds / _BLOCK_SECONDS), math.ceil(len(members) / (max_models or math.inf)))
+        n_blocks = max(1, math.ceil(seconds / _BLOCK_SECONDS), math.ceil(len(members) / (max_models or math.inf)))
         n_blocks = min(n_blocks, len(members))
         bounds = np.linspace(0, len(members), n_blocks + 1).round().astype(int)
         plan += [(members[start:stop], padded) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -108,6 +108,8 @@ def _mse_gradient(outputs: torch.Tensor, targets: torch.Tensor, gradient: torch.
 def _bce_rows(outputs: torch.Tensor, targets: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """A diverged model's NaN output (torch refuses it) gets a NaN loss."""
     diverged = outputs.isnan()
+    if not diverged.any():
+        return F.binary_cross_entropy(outputs, targets.expand_as(outputs), reduction="none").mean(1)
     per_unit = F.binary_cross_entropy(outputs.masked_fill(diverged, 0.5), targets.expand_as(outputs),
                                       reduction="none")
     return per_unit.masked_fill_(diverged, math.nan).mean(1)

@@ -503,20 +503,49 @@ def test_per_model_inputs_and_targets() -> None:
         assert_follows_oracle(result, k, inputs[k], targets[k], 0.05, 200, keys[k])
 
 
-def test_bad_arguments_raise() -> None:
-    with pytest.raises(ValueError, match="activation"):
-        Architecture((2, 1, 1), ("relu", "softplus"), "bce")
-    with pytest.raises(ValueError, match="one activation per"):
-        Architecture((2, 1, 1), ("relu",), "bce")
-    architecture = Architecture((2, 1, 1), ("relu", "none"), "bce_logits")
-    with pytest.raises(ValueError, match="key"):
-        train(architecture, torch.zeros(5, 2), torch.zeros(5, 1), learning_rates=[0.1, 0.1], epochs=1,
-              keys=[seeding.key(0, 1, 0)])
-    with pytest.raises(ValueError, match="records"):
-        train(architecture, torch.zeros(5, 2), torch.zeros(5, 1), learning_rates=[0.1], epochs=1,
-              keys=[seeding.key(0, 1, 0)], record=("loss",))
+BAD_ARCHITECTURES = [
+    ((2,), ("relu",), "bce", "sizes must be"),
+    ((2, 0, 1), ("relu", "none"), "bce", "sizes must be"),
+    ((2, 1, 1), ("relu", "softplus"), "bce", "unknown activation 'softplus'; allowed: none, relu, sigmoid, tanh"),
+    ((2, 1, 1), ("relu",), "bce", "one activation per"),
+    ((2, 1, 1), ("relu", "none"), "hinge", "unknown loss 'hinge'; allowed: mse, bce, bce_logits, cross_entropy"),
+]
 
 
+@pytest.mark.parametrize(("sizes", "activations", "loss", "message"), BAD_ARCHITECTURES)
+def test_bad_architectures_raise(sizes: tuple, activations: tuple, loss: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        Architecture(sizes, activations, loss)
+
+
+_NET = Architecture((2, 3, 1), ("relu", "none"), "bce_logits")
+_LABELS = Architecture((2, 3, 2), ("relu", "none"), "cross_entropy")
+BAD_CALLS = [
+    ({"learning_rates": [0.1, 0.1]}, "one architecture and key per learning rate"),
+    ({"record": ("loss",)}, "unknown records"),
+    ({"epochs": -1}, "epochs must be >= 0"),
+    ({"batch_size": 0}, "batch_size must be >= 1"),
+    ({"architectures": [_NET, _LABELS], "learning_rates": [0.1, 0.1], "keys": [seeding.key(0, 1, 0)] * 2},
+     "must share the loss"),
+    ({"inputs": torch.zeros(5, 3)}, "inputs must be"),
+    ({"targets": torch.zeros(5, 2)}, "targets of shape"),
+    ({"targets": torch.zeros(2, 5, 1)}, "targets must be"),
+    ({"architectures": [_LABELS], "targets": torch.zeros(2, 3, 5)}, "cross-entropy targets must be"),
+    ({"train_mask": torch.ones(2, 5, dtype=torch.bool)}, "masks must be"),
+    ({"initial_weights": []}, "need 1 initial weights"),
+    ({"initial_weights": [{"0.weight": torch.zeros(3, 2)}]}, "initial weights have 1 tensors"),
+    ({"initial_weights": [{"0.weight": torch.zeros(2, 2), "0.bias": torch.zeros(3),
+                           "2.weight": torch.zeros(1, 3), "2.bias": torch.zeros(1)}]},
+     r"initial weights of layer 0 have shapes \(2, 2\), \(3,\)"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_CALLS)
+def test_bad_train_arguments_raise(change: dict, message: str) -> None:
+    call = {"architectures": _NET, "inputs": torch.zeros(5, 2), "targets": torch.zeros(5, 1), "learning_rates": [0.1],
+            "epochs": 1, "keys": [seeding.key(0, 1, 0)], **change}
+    with pytest.raises(ValueError, match=message):
+        train(call.pop("architectures"), call.pop("inputs"), call.pop("targets"), **call)
 
 
 @pytest.mark.parametrize(
@@ -545,6 +574,19 @@ def test_recording_nothing_changes_nothing(architecture: Architecture) -> None:
             assert torch.equal(bare.state_dict(k)[name], value)
     if architecture.sizes == (2, 1, 1):  # the meta-experiment's fast path against the oracle
         assert_follows_oracle(recorded, 2, inputs, targets, 0.1, 100, keys[2])
+
+
+def test_mini_batches_without_records_change_nothing() -> None:
+    """Mini-batch training that records nothing (no batch outputs kept) gives the same weights, bit for bit."""
+    inputs, labels = iris_data()
+    architecture = Architecture((4, 16, 3), ("relu", "none"), "cross_entropy")
+    keys = [seeding.key(8, seeding.MODEL, k) for k in range(3)]
+    kwargs = dict(learning_rates=[0.01, 0.02, 0.05], epochs=20, keys=keys, batch_size=16)
+    recorded = train(architecture, inputs, labels, record=(*engine.RECORDS, "batch_losses"), **kwargs)
+    bare = train(architecture, inputs, labels, record=(), **kwargs)
+    assert bare.losses is None and bare.batch_losses is None
+    assert torch.equal(recorded.outputs, bare.outputs)
+    assert not torch.equal(recorded.outputs[0], recorded.outputs[2])  # the learning rates made a difference
 
 
 def test_a_split_that_changes_every_epoch_follows_the_oracle() -> None:

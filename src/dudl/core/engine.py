@@ -306,7 +306,8 @@ def _normalise_targets(
             targets = targets.unsqueeze(-1)  # [1 or M, N] labels of one output unit
         else:
             raise ValueError(f"targets of shape {tuple(targets.shape)} fit neither [N, out] nor [M, N]")
-    if targets.dim() != 3 or targets.shape[-1] != n_out or targets.shape[-2] != n_rows:
+    if (targets.dim() != 3 or targets.shape[0] not in (1, n_models) or targets.shape[-1] != n_out
+            or targets.shape[-2] != n_rows):
         raise ValueError(f"targets must be [N, {n_out}] or [M, N, {n_out}], got {tuple(targets.shape)}")
     return targets
 

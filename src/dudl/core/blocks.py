@@ -15,6 +15,7 @@ that :func:`dudl.registry.run` sets, so no experiment passes them along.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 import time
@@ -236,9 +237,8 @@ def execute(
             for index in pending:
                 finished(index, function(tasks[index], hooks))
         elif executor is None:
-            with ThreadPoolExecutor(max_workers=min(workers, len(pending))) as pool:
-                futures = {pool.submit(function, tasks[i], hooks): i for i in pending}
-                _collect(futures, finished, hooks, None)
+            _run_in_threads(pending, lambda index: finished(index, function(tasks[index], hooks)), hooks,
+                            min(workers, len(pending)))
         else:
             futures = {executor.submit(function, tasks[i]): i for i in pending}
             _collect(futures, finished, hooks, model_epochs)
@@ -247,6 +247,27 @@ def execute(
         raise
     hooks.advance(0, force=True)
     return [results[i] for i in range(len(tasks))]
+
+
+def _run_in_threads(order: list[int], run: Callable[[int], None], hooks: Hooks, workers: int) -> None:
+    """``run(index)`` for every index of ``order`` (biggest block first) on ``workers`` Python threads: half of
+    them take the biggest blocks left, half the smallest, so that a thread busy with many small operations (each
+    taking and releasing the GIL) mostly runs beside one in long matrix products that need no GIL. Two threads
+    both on small blocks hand the GIL to and fro at every operation (ann.breadth-vs-depth's 40 blocks on 2 threads:
+    131k context switches biggest-first; docs/engine.md#tuning-notes)."""
+    queue, lock = collections.deque(order), threading.Lock()
+
+    def worker(from_biggest: bool) -> None:
+        while not hooks.stopped:
+            with lock:
+                if not queue:
+                    return
+                index = queue.popleft() if from_biggest else queue.pop()
+            run(index)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(worker, thread % 2 == 0): thread for thread in range(workers)}
+        _collect(futures, lambda _thread, _result: None, hooks, None)
 
 
 def _collect(futures: dict, finished: Callable[[int, Arrays], None], hooks: Hooks,

@@ -172,6 +172,26 @@ def test_progress_counts_model_epochs_and_cancel_stops() -> None:
             train(sweep, cancel=lambda: True)
 
 
+def test_a_cancel_on_two_threads_stops_both_and_runs_no_more_blocks(monkeypatch) -> None:
+    """Two threads (one from each end of the blocks): the cancel stops the block that saw it, the other thread's
+    block at its next epoch, and no thread takes another block."""
+    sweep = hidden_units()
+    monkeypatch.setattr(blocks, "INTERVAL", 0.0)
+    monkeypatch.setattr(engine, "_LOCAL_BLOCK_MODELS", 4)  # 32 blocks
+    started, progress = [], []
+    block = engine.train_block
+
+    def counted(task, hooks=None):
+        started.append(len(task.architectures))
+        return block(task, hooks)
+
+    monkeypatch.setattr(engine, "train_block", counted)
+    with pytest.raises(blocks.Cancelled):
+        train(sweep, threads=2, progress=lambda done, total: progress.append(done),
+              cancel=lambda: len(progress) >= 3)
+    assert 1 <= len(started) <= 4 and max(progress) < 128 * EPOCHS / 4
+
+
 def test_an_interrupted_run_resumes_from_the_cache_with_the_same_bytes(tmp_path) -> None:
     params = dict(n_hidden=tuple(range(1, 129, 3)), epochs=20, reps=3)
     uninterrupted = dudl.run("ann.hidden-units", cache=False, **params)

@@ -192,7 +192,8 @@ class StackedNet:
             parameters = self.parameters()
             self.optimizer.update(self._optimizer_state, parameters,
                                   self.gradients(inputs, activations, gradients), self.learning_rates)
-            self._apply_masks()
+            for layer in range(1, len(self.weights)):
+                self._mask_padding(layer)
             return outputs
         model_scale = row_scale if row_scale.shape[-1] == 1 and n_rows > 1 and len(self.weights) > 1 else None
         self.output_gradient(outputs, targets, None if model_scale is not None else row_scale, gradients[-1])
@@ -224,12 +225,13 @@ class StackedNet:
             by_layer.append([torch.bmm(gradient, previous.transpose(1, 2)), gradient.sum(-1, keepdim=True)])
         return [tensor for layer_gradients in reversed(by_layer) for tensor in layer_gradients]
 
-    def _apply_masks(self) -> None:
-        """Re-zero the padded weights after a hidden layer with f(0) != 0 (see the module doc)."""
-        for weight, bias, masks in zip(self.weights, self.biases, self.weight_masks, strict=True):
-            if masks is not None:
-                weight.mul_(masks[0])
-                bias.mul_(masks[1])
+    def _mask_padding(self, layer: int) -> None:
+        """Re-zero layer ``layer``'s padded weights after an update, where the layer before has f(0) != 0 (see
+        the module doc)."""
+        masks = self.weight_masks[layer]
+        if masks is not None:
+            self.weights[layer].mul_(masks[0])
+            self.biases[layer].mul_(masks[1])
 
     def backward_update(
         self,
@@ -292,10 +294,7 @@ class StackedNet:
             if scale is not None:
                 bias_grad.mul_(scale)
             bias.sub_(bias_grad)
-            masks = self.weight_masks[layer]
-            if masks is not None:
-                weight.mul_(masks[0])
-                bias.mul_(masks[1])
+            self._mask_padding(layer)
 
     def _scalar_hidden_backward_update(
         self,

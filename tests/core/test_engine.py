@@ -195,7 +195,10 @@ def test_optimizers_follow_torch_optim_full_batch_with_a_split(optimizer: Optimi
     inputs, labels = iris_data()
     shapes = [(4, 64, 64, 3), (4, 9, 3), (4, 13, 13, 3)]
     architectures = [Architecture(s, ("relu",) * (len(s) - 2) + ("none",), "cross_entropy") for s in shapes]
-    keys = [seeding.key(4, seeding.MODEL, 0, k) for k in range(len(shapes))]
+    # an oracle comparison holds to rounding only while no ReLU pre-activation of a training row comes within
+    # rounding of zero: with seed 4 the 64-64 model's came to 2.3e-7 at epoch 91 (momentum .5), where one ulp
+    # flips the unit and the runs part by 1e-4 (found with the row-major kernels; either rounding is right)
+    keys = [seeding.key(5, seeding.MODEL, 0, k) for k in range(len(shapes))]
     train_mask = torch.zeros(len(shapes), 150, dtype=torch.bool)
     for k, key in enumerate(keys):
         train_mask[k, torch.tensor(seeding.numpy_rng(key).permutation(150)[:120])] = True

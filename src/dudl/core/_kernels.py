@@ -35,6 +35,7 @@ weights are 0), so they stay exactly 0 with no masking. Only a hidden layer with
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 
@@ -42,14 +43,28 @@ from dudl.core.functions import ACTIVATIONS, LOSSES
 from dudl.core.optimizers import PLAIN_SGD, Optimizer, State
 
 
+class _Buffers(NamedTuple):
+    """A StackedNet's buffers for steps on R rows: activations per layer (hidden [G, R, units], output
+    [G, out, R]), gradients like them, the softmax output (or None), and views: the hidden activations as
+    [G, units, R], the output gradient as [G, R, out]."""
+
+    activations: list[torch.Tensor]
+    gradients: list[torch.Tensor]
+    softmax: torch.Tensor | None
+    activations_t: list[torch.Tensor]
+    output_gradient_t: torch.Tensor
+
+
 class StackedNet:
     """G models of one (padded) architecture: weights, buffers and one training step.
 
-    weights[l]: [G, out_l, in_l], except weights[0]: [G, h, F+1] with the first bias folded in as its last
-    column; biases[l]: [G, out_l, 1] (biases[0] a view of that column); activations[l]: names in
-    :data:`ACTIVATIONS`. weight_masks[l]: None, or 0/1 tensors (weight mask, bias mask) for hidden layers with
-    f(0) != 0 and padding. optimizer: plain SGD (fused into the backward pass) or any other, which then
-    needs ``learning_rates`` [G, 1, 1].
+    Built from nn.Linear's layout (weights [G, out, in], biases [G, out, 1]); stored as the kernels use them (see
+    the module doc): a hidden layer's weight [G, in, out] and bias [G, 1, out], the output layer's weight
+    [G, out, in] and bias [G, out, 1]; the first layer's bias folded into its weight (the last input row of a
+    hidden first layer, the last input column of a first output layer). activations[l]: names in
+    :data:`ACTIVATIONS`. weight_masks[l]: None, or 0/1 tensors (weight mask, bias mask) in nn.Linear's layout,
+    for layers after a hidden layer with f(0) != 0 and padding. optimizer: plain SGD (fused into the backward
+    pass) or any other, which then needs ``learning_rates`` [G, 1, 1].
     """
 
     def __init__(
@@ -63,18 +78,24 @@ class StackedNet:
         optimizer: Optimizer = PLAIN_SGD,
         learning_rates: torch.Tensor | None = None,
     ) -> None:
-        # the first layer's bias is folded into its weight as an extra input column (inputs get a row of
-        # ones, see prepare_inputs): its forward is then one product and its bias gradient comes free
-        first = torch.cat([weights[0], biases[0]], dim=2)
-        # stored transposed, [G, F+1, h]: its update X dZ^T is then one batched product into contiguous memory
-        # (faster than into [G, h, F+1]: docs/engine.md#tuning-notes)
-        self._first_t = first.transpose(1, 2).contiguous()
-        self.weights = [self._first_t.transpose(1, 2), *weights[1:]]
-        self.biases = [self.weights[0][:, :, -1:], *biases[1:]]
+        self.last = len(weights) - 1
+        # the first layer's bias is folded into its weight as an extra input (inputs get a column of ones, see
+        # prepare_inputs): its forward is then one product and its bias gradient comes free
+        stored = [torch.cat([weights[0], biases[0]], dim=2), *weights[1:]]
+        stored_biases = list(biases)
+        masks = list(weight_masks)
+        for layer in range(self.last):  # hidden layers: [G, in, out], [G, 1, out]
+            stored[layer] = stored[layer].transpose(1, 2).contiguous()
+            stored_biases[layer] = stored_biases[layer].transpose(1, 2).contiguous()
+            if masks[layer] is not None:
+                masks[layer] = tuple(mask.transpose(1, 2).contiguous() for mask in masks[layer])
+        self.weights = stored
+        first_bias = self.weights[0][:, -1:, :] if self.last > 0 else self.weights[0][:, :, -1:]
+        self.biases = [first_bias, *stored_biases[1:]]
         self.activations = activations
         self.loss = loss
         self.softmax_output = softmax_output
-        self.weight_masks = weight_masks
+        self.weight_masks = masks
         self.optimizer = optimizer
         self.learning_rates = learning_rates
         self._optimizer_state = State()
@@ -87,61 +108,84 @@ class StackedNet:
             and activations[0] in ("relu", "none")
             and weight_masks[1] is None
         )
-        self._buffers: dict[int, tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor | None]] = {}
+        self._buffers: dict[int, _Buffers] = {}
         self._scratch: dict[tuple[int, ...], torch.Tensor] = {}
-        self._bias_grads = [torch.empty_like(b) for b in biases]
+        self._bias_grads = [torch.empty_like(b) for b in self.biases]
+        # views and functions the steps use, made once (each view costs about a microsecond per step)
+        self._back_weights = [w.transpose(1, 2) if layer < self.last else w for layer, w in enumerate(self.weights)]
+        self._forward_functions = [ACTIVATIONS[a].forward_ for a in activations]
+        self._backward_functions = [ACTIVATIONS[a].backward_ for a in activations]
+        self._stacked_inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
-    def prepare_inputs(self, inputs_t: torch.Tensor) -> torch.Tensor:
-        """X^T ([F, N] shared or [G, F, N] per model) with the row of ones the folded first bias needs."""
-        ones = inputs_t.new_ones(*inputs_t.shape[:-2], 1, inputs_t.shape[-1])
-        return torch.cat([inputs_t, ones], dim=-2)
+    def prepare_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Inputs ([N, F] shared or [G, N, F] per model) with the column of ones the folded first bias needs."""
+        ones = inputs.new_ones(*inputs.shape[:-1], 1)
+        return torch.cat([inputs, ones], dim=-1)
 
-    def _scratch_like(self, shape: torch.Size) -> torch.Tensor:
+    def linear_parameters(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """The trained weights in nn.Linear's layout [G, out, in] (the first with its bias as the last input
+        column) and biases [G, out], as new contiguous tensors."""
+        weights = [w.transpose(1, 2).contiguous() if layer < self.last else w.clone()
+                   for layer, w in enumerate(self.weights)]
+        biases = [(b[:, 0, :] if layer < self.last else b[..., 0]).clone() for layer, b in enumerate(self.biases)]
+        return weights, biases
+
+    def _scratch_like(self, shape: torch.Size | tuple[int, ...]) -> torch.Tensor:
         """A reusable work buffer of ``shape`` (for products that are reduced right away)."""
         key = tuple(shape)
         if key not in self._scratch:
             self._scratch[key] = self.weights[0].new_empty(key)
         return self._scratch[key]
 
-    def _get_buffers(self, n_rows: int) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor | None]:
-        """(activations [G, out_l, R] per layer, gradients like them, softmax output or None)."""
+    def _get_buffers(self, n_rows: int) -> _Buffers:
+        """The buffers of steps on ``n_rows`` rows (made on first use)."""
         if n_rows not in self._buffers:
             like = self.weights[0]
-            shapes = [(self.n_models, size, n_rows) for size in self.sizes[1:]]
+            shapes = [(self.n_models, n_rows, size) for size in self.sizes[1:-1]]
+            shapes.append((self.n_models, self.sizes[-1], n_rows))
             activations = [like.new_empty(shape) for shape in shapes]
             gradients = [like.new_empty(shape) for shape in shapes]
             softmax = like.new_empty(shapes[-1]) if self.softmax_output else None
-            self._buffers[n_rows] = (activations, gradients, softmax)
+            self._buffers[n_rows] = _Buffers(activations, gradients, softmax,
+                                             [a.transpose(1, 2) for a in activations], gradients[-1].transpose(1, 2))
         return self._buffers[n_rows]
 
+    def _stacked(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs from :meth:`prepare_inputs` as [G, R, F+1] (a shared input expanded, not copied, so that a
+        model's numbers do not depend on whether the others share its input), and that as [G, F+1, R]."""
+        cached = self._stacked_inputs
+        if cached is None or cached[0] is not inputs:
+            stacked = inputs.expand(self.n_models, *inputs.shape) if inputs.dim() == 2 else inputs
+            cached = self._stacked_inputs = (inputs, stacked, stacked.transpose(1, 2))
+        return cached[1], cached[2]
+
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Outputs [G, out, R] for inputs from :meth:`prepare_inputs`: shared [F+1, R] or per model
-        [G, F+1, R] (a buffer: copy it to keep it)."""
-        n_rows = inputs.shape[-1]
-        activations, _, softmax = self._get_buffers(n_rows)
-        previous = inputs
-        n_models = self.n_models
-        for layer, (weight, bias, activation) in enumerate(
-            zip(self.weights, self.biases, self.activations, strict=True)
+        """Outputs [G, out, R] for inputs from :meth:`prepare_inputs`: shared [R, F+1] or per model
+        [G, R, F+1] (a buffer: copy it to keep it)."""
+        buffers = self._get_buffers(inputs.shape[-2])
+        previous, previous_t = self._stacked(inputs)
+        for layer, (weight, bias, forward_) in enumerate(
+            zip(self.weights, self.biases, self._forward_functions, strict=True)
         ):
-            hidden = activations[layer]
-            n_in = weight.shape[2]
-            if layer == 0:  # bias folded into the weight; one product per model, a shared input expanded (so
-                # that a model's numbers do not depend on whether the others share its input)
-                rows = previous.expand(n_models, *previous.shape) if previous.dim() == 2 else previous
-                torch.bmm(weight, rows, out=hidden)
-            else:
-                if n_in == 1:
-                    torch.mul(previous, weight, out=hidden)
+            out = buffers.activations[layer]
+            if layer == self.last:  # [G, out, R] = W [G, out, in] @ previous^T
+                if weight.shape[2] == 1:
+                    torch.mul(weight, previous_t, out=out)
                 else:
-                    torch.bmm(weight, previous, out=hidden)
-                hidden.add_(bias)
-            ACTIVATIONS[activation].forward_(hidden)
-            previous = hidden
-        if softmax is not None:
-            torch.softmax(previous, dim=1, out=softmax)
-            return softmax
-        return previous
+                    torch.bmm(weight, previous_t, out=out)
+            elif weight.shape[1] == 1 and layer > 0:  # one input unit: an elementwise product
+                torch.mul(previous, weight, out=out)
+            else:  # [G, R, out] = previous [G, R, in] @ W [G, in, out]
+                torch.bmm(previous, weight, out=out)
+            if layer > 0:  # the first layer's bias is folded into its weight
+                out.add_(bias)
+            forward_(out)
+            if layer < self.last:
+                previous, previous_t = out, buffers.activations_t[layer]
+        if buffers.softmax is not None:
+            torch.softmax(out, dim=1, out=buffers.softmax)
+            return buffers.softmax
+        return out
 
     def output_gradient(
         self, outputs: torch.Tensor, targets: torch.Tensor, row_scale: torch.Tensor | None, gradient: torch.Tensor
@@ -158,11 +202,11 @@ class StackedNet:
         if self.softmax_output:  # Softmax(dim=1) backward: s * (g - sum(g * s))
             inner = torch.linalg.vecdot(gradient, outputs, dim=1).unsqueeze(1)
             gradient.sub_(inner).mul_(outputs)
-        self._activation_backward(len(self.weights) - 1, gradient)
+        self._activation_backward(self.last, gradient)
 
     def _activation_backward(self, layer: int, gradient: torch.Tensor) -> None:
-        activations, _, _ = self._get_buffers(gradient.shape[-1])
-        ACTIVATIONS[self.activations[layer]].backward_(gradient, activations[layer])
+        buffers = self._get_buffers(gradient.shape[-1] if layer == self.last else gradient.shape[-2])
+        self._backward_functions[layer](gradient, buffers.activations[layer])
 
     def step(
         self, inputs: torch.Tensor, targets: torch.Tensor, row_scale: torch.Tensor, keep_outputs: bool = True
@@ -177,8 +221,9 @@ class StackedNet:
         stream through the cache); the returned tensor is then garbage.
         """
         outputs = self.forward(inputs)
-        n_rows = inputs.shape[-1]
-        activations, gradients, _ = self._get_buffers(n_rows)
+        n_rows = inputs.shape[-2]
+        buffers = self._get_buffers(n_rows)
+        gradients = buffers.gradients
         in_place = (
             not keep_outputs
             and self.activations[-1] == "none"
@@ -191,38 +236,69 @@ class StackedNet:
             self.output_gradient(outputs, targets, row_scale, gradients[-1])
             parameters = self.parameters()
             self.optimizer.update(self._optimizer_state, parameters,
-                                  self.gradients(inputs, activations, gradients), self.learning_rates)
+                                  self.gradients(inputs, buffers, gradients), self.learning_rates)
             for layer in range(1, len(self.weights)):
                 self._mask_padding(layer)
             return outputs
-        model_scale = row_scale if row_scale.shape[-1] == 1 and n_rows > 1 and len(self.weights) > 1 else None
+        model_scale = row_scale if row_scale.shape[-1] == 1 and n_rows > 1 and self.last > 0 else None
         self.output_gradient(outputs, targets, None if model_scale is not None else row_scale, gradients[-1])
-        self.backward_update(inputs, activations, gradients, model_scale)
+        self.backward_update(inputs, buffers, gradients, model_scale)
         return outputs
 
     def parameters(self) -> list[torch.Tensor]:
-        """Every trained tensor once: the first weight with its folded bias (stored [G, F+1, h]), then each
-        later layer's weight [G, out, in] and bias [G, out, 1]."""
-        return [self._first_t, *[tensor for layer in range(1, len(self.weights))
-                                 for tensor in (self.weights[layer], self.biases[layer])]]
+        """Every trained tensor once, as stored: the first weight with its folded bias, then each later layer's
+        weight and bias."""
+        return [self.weights[0], *[tensor for layer in range(1, len(self.weights))
+                                   for tensor in (self.weights[layer], self.biases[layer])]]
+
+    def _weight_gradient(self, layer: int, gradient: torch.Tensor, previous: torch.Tensor,
+                         previous_t: torch.Tensor) -> torch.Tensor:
+        """Layer ``layer``'s weight gradient in its stored layout (one product per model)."""
+        if layer == self.last:  # [G, out, R] @ [G, R, in]
+            return torch.bmm(gradient, previous)
+        return torch.bmm(previous_t, gradient)  # [G, in, R] @ [G, R, out]
+
+    def _bias_gradient(self, layer: int, gradient: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """Layer ``layer``'s bias gradient (a sum over rows) into ``out``."""
+        return torch.sum(gradient, dim=-1 if layer == self.last else -2, keepdim=True, out=out)
+
+    def _back_product(self, layer: int, buffers: _Buffers, gradients: list[torch.Tensor],
+                      back_weight: torch.Tensor) -> None:
+        """gradients[layer - 1] [G, R, in], the gradient of layer ``layer - 1``'s output, from layer ``layer``'s
+        gradient and its weight as [G, out, in] (``back_weight``), then through that layer's activation."""
+        out = gradients[layer - 1]
+        if layer < self.last:  # [G, R, out] @ [G, out, in]
+            torch.bmm(gradients[layer], back_weight, out=out)
+        else:  # the output gradient [G, out, R] (its buffer, or the outputs' when computed in place) as [G, R, out]
+            output_gradient_t = (buffers.output_gradient_t if gradients[layer] is buffers.gradients[layer]
+                                 else buffers.activations_t[layer])
+            if back_weight.shape[1] == 1:  # one output unit: [G, R, 1] * [G, 1, in]
+                torch.mul(output_gradient_t, back_weight, out=out)
+            else:
+                torch.bmm(output_gradient_t, back_weight, out=out)
+        self._backward_functions[layer - 1](out, buffers.activations[layer - 1])
+
+    def _previous(self, layer: int, inputs: torch.Tensor, buffers: _Buffers) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer ``layer``'s input [G, R, in] and that as [G, in, R]."""
+        if layer == 0:
+            return self._stacked(inputs)
+        return buffers.activations[layer - 1], buffers.activations_t[layer - 1]
 
     def gradients(
-        self, inputs: torch.Tensor, activations: list[torch.Tensor], gradients: list[torch.Tensor]
+        self, inputs: torch.Tensor, buffers: _Buffers, gradients: list[torch.Tensor]
     ) -> list[torch.Tensor]:
         """Backpropagate the (row-weighted) output gradient ``gradients[-1]``; returns the gradient of each
         tensor of :meth:`parameters`, in that order (one product per model, as in :meth:`backward_update`)."""
-        n_models = self.n_models
         by_layer: list[list[torch.Tensor]] = []
-        for layer in range(len(self.weights) - 1, -1, -1):
+        for layer in range(self.last, -1, -1):
             gradient = gradients[layer]
-            previous = inputs if layer == 0 else activations[layer - 1]
-            if layer == 0:  # [G, F+1, h], like the stored first weight
-                rows = previous.expand(n_models, *previous.shape) if previous.dim() == 2 else previous
-                by_layer.append([torch.bmm(rows, gradient.transpose(1, 2))])
+            weight_gradient = self._weight_gradient(layer, gradient, *self._previous(layer, inputs, buffers))
+            if layer == 0:
+                by_layer.append([weight_gradient])
                 continue
-            torch.bmm(self.weights[layer].transpose(1, 2), gradient, out=gradients[layer - 1])
-            self._activation_backward(layer - 1, gradients[layer - 1])
-            by_layer.append([torch.bmm(gradient, previous.transpose(1, 2)), gradient.sum(-1, keepdim=True)])
+            self._back_product(layer, buffers, gradients, self._back_weights[layer])
+            bias_gradient = torch.empty_like(self.biases[layer])
+            by_layer.append([weight_gradient, self._bias_gradient(layer, gradient, bias_gradient)])
         return [tensor for layer_gradients in reversed(by_layer) for tensor in layer_gradients]
 
     def _mask_padding(self, layer: int) -> None:
@@ -236,70 +312,79 @@ class StackedNet:
     def backward_update(
         self,
         inputs: torch.Tensor,
-        activations: list[torch.Tensor],
+        buffers: _Buffers,
         gradients: list[torch.Tensor],
         model_scale: torch.Tensor | None = None,
     ) -> None:
-        """Backpropagate the output gradient and apply the SGD update, last layer first.
+        """Backpropagate the output gradient (``gradients[-1]``) and apply the SGD update, last layer first.
 
         model_scale [G, 1, 1]: when given, the output gradient is unscaled and this per-model factor
         (lr / n) is applied to the last layer's weight and bias gradients and to the gradient it passes
         back (through the scaled weights), so every earlier layer receives scaled gradients.
         """
         if self._scalar_hidden:
-            self._scalar_hidden_backward_update(inputs, activations, gradients, model_scale)
+            self._scalar_hidden_backward_update(inputs, buffers, gradients, model_scale)
             return
-        n_models = self.n_models
-        n_rows = inputs.shape[-1]
-        last = len(self.weights) - 1
+        last = self.last
         for layer in range(last, -1, -1):
             weight, bias = self.weights[layer], self.biases[layer]
             gradient = gradients[layer]
-            n_out, n_in = weight.shape[1], weight.shape[2]
             scale = model_scale if layer == last else None
-            previous = inputs if layer == 0 else activations[layer - 1]
+            previous, previous_t = self._previous(layer, inputs, buffers)
             if layer > 0:  # gradient of the previous layer's output, with the weights before the update
-                previous_gradient = gradients[layer - 1]
-                back_weight = weight.transpose(1, 2) if scale is None else weight.transpose(1, 2) * scale
-                if n_out == 1:
-                    torch.mul(gradient, back_weight, out=previous_gradient)
-                else:
-                    torch.bmm(back_weight, gradient, out=previous_gradient)
-                self._activation_backward(layer - 1, previous_gradient)
-            if scale is not None:  # small per-model gradient, scaled, then subtracted
+                back_weight = self._back_weights[layer]
+                self._back_product(layer, buffers, gradients, back_weight if scale is None else back_weight * scale)
+            n_in = previous.shape[-1]
+            if scale is not None:  # the output layer's small per-model gradient, scaled, then subtracted
                 if n_in == 1:
                     product = self._scratch_like(gradient.shape)
-                    torch.mul(gradient, previous, out=product)
+                    torch.mul(gradient, previous_t, out=product)
                     weight_grad = product.sum(-1, keepdim=True)
                 else:
-                    weight_grad = torch.bmm(gradient, previous.transpose(1, 2))
+                    weight_grad = self._weight_gradient(layer, gradient, previous, previous_t)
                 weight.sub_(weight_grad.mul_(scale))
-            elif layer == 0 and n_out == 1:  # W^T -= X dZ^T for one unit: a sum over rows per model
-                product = self._scratch_like((n_models, n_in, n_rows))
-                torch.mul(previous, gradient, out=product)
-                self._first_t[..., 0].sub_(product.sum(-1))
-            elif layer == 0:  # W^T -= X dZ^T, one product per model (a shared input expanded, see the module doc)
-                rows = previous.expand(n_models, n_in, n_rows) if previous.dim() == 2 else previous
-                self._first_t.baddbmm_(rows, gradient.transpose(1, 2), alpha=-1)
-            elif n_in == 1:  # layer 0 has F + 1 >= 2 inputs (its folded bias column)
-                product = self._scratch_like(gradient.shape)
-                torch.mul(gradient, previous, out=product)
-                weight.sub_(product.sum(-1, keepdim=True))
-            else:
-                weight.baddbmm_(gradient, previous.transpose(1, 2), alpha=-1)
+            elif n_in == 1 or (layer == 0 and weight.shape[-1 if layer < last else 1] == 1):
+                # a product of width 1 is a sum over rows per model (see the module doc)
+                self._width_one_update(layer, gradient, previous, previous_t)
+            elif layer == last:  # W -= dZ @ A, one product per model
+                weight.baddbmm_(gradient, previous, alpha=-1)
+            else:  # W -= A^T @ dZ
+                weight.baddbmm_(previous_t, gradient, alpha=-1)
             if layer == 0:  # the folded bias was updated with the weight
                 continue
-            bias_grad = self._bias_grads[layer]
-            torch.sum(gradient, dim=-1, keepdim=True, out=bias_grad)
+            bias_grad = self._bias_gradient(layer, gradient, self._bias_grads[layer])
             if scale is not None:
                 bias_grad.mul_(scale)
             bias.sub_(bias_grad)
             self._mask_padding(layer)
 
+    def _width_one_update(self, layer: int, gradient: torch.Tensor, previous: torch.Tensor,
+                          previous_t: torch.Tensor) -> None:
+        """The plain SGD update of a layer with one input unit, or a first layer with one output unit, as a
+        sum over rows of elementwise products."""
+        weight = self.weights[layer]
+        if layer == self.last:  # gradient [G, out, R], previous [G, R, in]: one of out, in is 1
+            if previous.shape[-1] == 1:
+                product = self._scratch_like(gradient.shape)
+                torch.mul(gradient, previous_t, out=product)
+                weight.sub_(product.sum(-1, keepdim=True))
+            else:  # [G, in, R] * [G, 1, R], summed over rows
+                product = self._scratch_like(previous_t.shape)
+                torch.mul(previous_t, gradient, out=product)
+                weight[:, 0].sub_(product.sum(-1))
+        elif previous.shape[-1] == 1:  # hidden, one input unit: [G, R, out] * [G, R, 1]
+            product = self._scratch_like(gradient.shape)
+            torch.mul(gradient, previous, out=product)
+            weight.sub_(product.sum(-2, keepdim=True))
+        else:  # the first (hidden) layer with one unit: [G, R, in] * [G, R, 1]
+            product = self._scratch_like(previous.shape)
+            torch.mul(previous, gradient, out=product)
+            weight[..., 0].sub_(product.sum(-2))
+
     def _scalar_hidden_backward_update(
         self,
         inputs: torch.Tensor,
-        activations: list[torch.Tensor],
+        buffers: _Buffers,
         gradients: list[torch.Tensor],
         model_scale: torch.Tensor | None,
     ) -> None:
@@ -308,20 +393,19 @@ class StackedNet:
         With one hidden unit a = act(w0 . x) (bias folded into w0) and d the output gradient, the hidden
         gradient is d * w1 masked where a > 0, so with G1 = sum_n mask_n d_n x_n (one product over the
         rows): dW0 = w1 * G1, and since a_n = mask_n (w0 . x_n), dw1 = sum_n d_n a_n = w0 . G1. The big
-        tensors are read only by the mask, the bias sum and that product.
+        tensors are read only by the mask, the bias sum and that product. (With one unit, [G, R, 1] and
+        [G, 1, R] are the same memory.)
         """
-        n_models, n_rows = self.n_models, inputs.shape[-1]
-        first_weight, weight = self.weights
-        bias = self.biases[1]
-        gradient = gradients[1]
+        n_models, n_rows, n_in = self.n_models, inputs.shape[-2], inputs.shape[-1]
+        first_weight = self.weights[0].view(n_models, 1, n_in)  # [G, F+1, 1] as [G, 1, F+1]
+        weight, bias = self.weights[1], self.biases[1]
+        gradient = gradients[1]  # [G, 1, R]
         bias_grad = self._bias_grads[1]
         torch.sum(gradient, dim=-1, keepdim=True, out=bias_grad)
         masked = gradient  # relu: in place, the unmasked gradient is not needed any more
-        ACTIVATIONS[self.activations[0]].backward_(masked, activations[0])
-        n_in = inputs.shape[-2]
-        rows_t = inputs.t().expand(n_models, n_rows, n_in) if inputs.dim() == 2 else inputs.transpose(1, 2)
+        ACTIVATIONS[self.activations[0]].backward_(masked, buffers.activations[0].view(n_models, 1, n_rows))
         summed_by_model = self._scratch_like((n_models, 1, n_in))  # G1 [G, 1, F+1], one product per model
-        torch.bmm(masked, rows_t, out=summed_by_model)
+        torch.bmm(masked, self._stacked(inputs)[0], out=summed_by_model)
         weight_grad = torch.linalg.vecdot(first_weight, summed_by_model).unsqueeze(-1)  # [G, 1, 1]
         first_grad = summed_by_model * weight
         if model_scale is not None:
@@ -350,13 +434,19 @@ def row_correct(outputs: torch.Tensor, labels: torch.Tensor, threshold: float) -
     return correct.masked_fill_(~outputs.isfinite().all(-2), math.nan)
 
 
-def take_rows(values: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-    """values [1 or G, D, N] at each model's rows [G, B] -> [G, D, B]."""
+def take_rows(values: torch.Tensor, rows: torch.Tensor, dim: int) -> torch.Tensor:
+    """values [1 or G, ...] with rows along ``dim`` (1: [.., N, D], 2: [.., D, N]) at each model's rows
+    [G, B] -> [G, B, D] or [G, D, B]."""
     n_models, n_batch = rows.shape
     if values.shape[0] == 1:
-        taken = values[0].index_select(1, rows.reshape(-1))  # [D, G*B]
+        taken = values[0].index_select(dim - 1, rows.reshape(-1))  # [G*B, D] or [D, G*B]
+        if dim == 1:
+            return taken.view(n_models, n_batch, -1)
         return taken.view(-1, n_models, n_batch).transpose(0, 1)
-    return torch.gather(values, 2, rows.unsqueeze(1).expand(n_models, values.shape[1], n_batch))
+    index = rows.unsqueeze(-1) if dim == 1 else rows.unsqueeze(1)
+    shape = list(values.shape)
+    shape[0], shape[dim] = n_models, n_batch
+    return torch.gather(values, dim, index.expand(shape))
 
 
 def take_labels(labels: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:

@@ -45,14 +45,13 @@ from dudl.core.optimizers import PLAIN_SGD, Optimizer, State
 
 class _Buffers(NamedTuple):
     """A StackedNet's buffers for steps on R rows: activations per layer (hidden [G, R, units], output
-    [G, out, R]), gradients like them, the softmax output (or None), and views: the hidden activations as
-    [G, units, R], the output gradient as [G, R, out]."""
+    [G, out, R]), gradients like them, the softmax output (or None), and both as transposed views."""
 
     activations: list[torch.Tensor]
     gradients: list[torch.Tensor]
     softmax: torch.Tensor | None
     activations_t: list[torch.Tensor]
-    output_gradient_t: torch.Tensor
+    gradients_t: list[torch.Tensor]
 
 
 class StackedNet:
@@ -113,14 +112,18 @@ class StackedNet:
         self._bias_grads = [torch.empty_like(b) for b in self.biases]
         # views and functions the steps use, made once (each view costs about a microsecond per step)
         self._back_weights = [w.transpose(1, 2) if layer < self.last else w for layer, w in enumerate(self.weights)]
+        # a hidden layer of one unit, [G, in, 1], as [G, 1, in]: its products are then row vectors
+        # times matrices (MKL is slow on a batch of matrices times one column)
+        self._unit_weights = [w.view(w.shape[0], 1, w.shape[1]) if layer < self.last and w.shape[2] == 1 else None
+                              for layer, w in enumerate(self.weights)]
         self._forward_functions = [ACTIVATIONS[a].forward_ for a in activations]
         self._backward_functions = [ACTIVATIONS[a].backward_ for a in activations]
         self._stacked_inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
-    def prepare_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Inputs ([N, F] shared or [G, N, F] per model) with the column of ones the folded first bias needs."""
-        ones = inputs.new_ones(*inputs.shape[:-1], 1)
-        return torch.cat([inputs, ones], dim=-1)
+    def prepare_inputs(self, inputs_t: torch.Tensor) -> torch.Tensor:
+        """X^T ([F, N] shared or [G, F, N] per model) with the row of ones the folded first bias needs."""
+        ones = inputs_t.new_ones(*inputs_t.shape[:-2], 1, inputs_t.shape[-1])
+        return torch.cat([inputs_t, ones], dim=-2)
 
     def linear_parameters(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """The trained weights in nn.Linear's layout [G, out, in] (the first with its bias as the last input
@@ -147,22 +150,23 @@ class StackedNet:
             gradients = [like.new_empty(shape) for shape in shapes]
             softmax = like.new_empty(shapes[-1]) if self.softmax_output else None
             self._buffers[n_rows] = _Buffers(activations, gradients, softmax,
-                                             [a.transpose(1, 2) for a in activations], gradients[-1].transpose(1, 2))
+                                             [a.transpose(1, 2) for a in activations],
+                                             [g.transpose(1, 2) for g in gradients])
         return self._buffers[n_rows]
 
     def _stacked(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs from :meth:`prepare_inputs` as [G, R, F+1] (a shared input expanded, not copied, so that a
-        model's numbers do not depend on whether the others share its input), and that as [G, F+1, R]."""
+        """Inputs from :meth:`prepare_inputs` as [G, R, F+1] (a view) and as [G, F+1, R] (a shared input
+        expanded, not copied, so that a model's numbers do not depend on whether the others share it)."""
         cached = self._stacked_inputs
         if cached is None or cached[0] is not inputs:
-            stacked = inputs.expand(self.n_models, *inputs.shape) if inputs.dim() == 2 else inputs
-            cached = self._stacked_inputs = (inputs, stacked, stacked.transpose(1, 2))
+            stacked_t = inputs.expand(self.n_models, *inputs.shape) if inputs.dim() == 2 else inputs
+            cached = self._stacked_inputs = (inputs, stacked_t.transpose(1, 2), stacked_t)
         return cached[1], cached[2]
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """Outputs [G, out, R] for inputs from :meth:`prepare_inputs`: shared [R, F+1] or per model
         [G, R, F+1] (a buffer: copy it to keep it)."""
-        buffers = self._get_buffers(inputs.shape[-2])
+        buffers = self._get_buffers(inputs.shape[-1])
         previous, previous_t = self._stacked(inputs)
         for layer, (weight, bias, forward_) in enumerate(
             zip(self.weights, self.biases, self._forward_functions, strict=True)
@@ -175,6 +179,8 @@ class StackedNet:
                     torch.bmm(weight, previous_t, out=out)
             elif weight.shape[1] == 1 and layer > 0:  # one input unit: an elementwise product
                 torch.mul(previous, weight, out=out)
+            elif weight.shape[2] == 1:  # one unit: [G, 1, in] @ previous^T ([G, R, 1] is [G, 1, R] in memory)
+                torch.bmm(self._unit_weights[layer], previous_t, out=buffers.activations_t[layer])
             else:  # [G, R, out] = previous [G, R, in] @ W [G, in, out]
                 torch.bmm(previous, weight, out=out)
             if layer > 0:  # the first layer's bias is folded into its weight
@@ -202,11 +208,7 @@ class StackedNet:
         if self.softmax_output:  # Softmax(dim=1) backward: s * (g - sum(g * s))
             inner = torch.linalg.vecdot(gradient, outputs, dim=1).unsqueeze(1)
             gradient.sub_(inner).mul_(outputs)
-        self._activation_backward(self.last, gradient)
-
-    def _activation_backward(self, layer: int, gradient: torch.Tensor) -> None:
-        buffers = self._get_buffers(gradient.shape[-1] if layer == self.last else gradient.shape[-2])
-        self._backward_functions[layer](gradient, buffers.activations[layer])
+        self._backward_functions[self.last](gradient, self._get_buffers(gradient.shape[-1]).activations[self.last])
 
     def step(
         self, inputs: torch.Tensor, targets: torch.Tensor, row_scale: torch.Tensor, keep_outputs: bool = True
@@ -221,7 +223,7 @@ class StackedNet:
         stream through the cache); the returned tensor is then garbage.
         """
         outputs = self.forward(inputs)
-        n_rows = inputs.shape[-2]
+        n_rows = inputs.shape[-1]
         buffers = self._get_buffers(n_rows)
         gradients = buffers.gradients
         in_place = (
@@ -268,14 +270,14 @@ class StackedNet:
         gradient and its weight as [G, out, in] (``back_weight``), then through that layer's activation."""
         out = gradients[layer - 1]
         if layer < self.last:  # [G, R, out] @ [G, out, in]
-            torch.bmm(gradients[layer], back_weight, out=out)
+            gradient = gradients[layer]
         else:  # the output gradient [G, out, R] (its buffer, or the outputs' when computed in place) as [G, R, out]
-            output_gradient_t = (buffers.output_gradient_t if gradients[layer] is buffers.gradients[layer]
-                                 else buffers.activations_t[layer])
-            if back_weight.shape[1] == 1:  # one output unit: [G, R, 1] * [G, 1, in]
-                torch.mul(output_gradient_t, back_weight, out=out)
-            else:
-                torch.bmm(output_gradient_t, back_weight, out=out)
+            gradient = (buffers.gradients_t[layer] if gradients[layer] is buffers.gradients[layer]
+                        else buffers.activations_t[layer])
+        if back_weight.shape[1] == 1:  # one unit: [G, R, 1] * [G, 1, in]
+            torch.mul(gradient, back_weight, out=out)
+        else:
+            torch.bmm(gradient, back_weight, out=out)
         self._backward_functions[layer - 1](out, buffers.activations[layer - 1])
 
     def _previous(self, layer: int, inputs: torch.Tensor, buffers: _Buffers) -> tuple[torch.Tensor, torch.Tensor]:
@@ -348,6 +350,8 @@ class StackedNet:
                 self._width_one_update(layer, gradient, previous, previous_t)
             elif layer == last:  # W -= dZ @ A, one product per model
                 weight.baddbmm_(gradient, previous, alpha=-1)
+            elif self._unit_weights[layer] is not None:  # one unit: W^T [G, 1, in] -= dZ^T [G, 1, R] @ A
+                self._unit_weights[layer].baddbmm_(buffers.gradients_t[layer], previous, alpha=-1)
             else:  # W -= A^T @ dZ
                 weight.baddbmm_(previous_t, gradient, alpha=-1)
             if layer == 0:  # the folded bias was updated with the weight
@@ -376,10 +380,10 @@ class StackedNet:
             product = self._scratch_like(gradient.shape)
             torch.mul(gradient, previous, out=product)
             weight.sub_(product.sum(-2, keepdim=True))
-        else:  # the first (hidden) layer with one unit: [G, R, in] * [G, R, 1]
-            product = self._scratch_like(previous.shape)
-            torch.mul(previous, gradient, out=product)
-            weight[..., 0].sub_(product.sum(-2))
+        else:  # the first (hidden) layer with one unit: [G, in, R] * [G, 1, R]
+            product = self._scratch_like(previous_t.shape)
+            torch.mul(previous_t, gradient.transpose(1, 2), out=product)
+            weight[..., 0].sub_(product.sum(-1))
 
     def _scalar_hidden_backward_update(
         self,
@@ -396,7 +400,7 @@ class StackedNet:
         tensors are read only by the mask, the bias sum and that product. (With one unit, [G, R, 1] and
         [G, 1, R] are the same memory.)
         """
-        n_models, n_rows, n_in = self.n_models, inputs.shape[-2], inputs.shape[-1]
+        n_models, n_in, n_rows = self.n_models, inputs.shape[-2], inputs.shape[-1]
         first_weight = self.weights[0].view(n_models, 1, n_in)  # [G, F+1, 1] as [G, 1, F+1]
         weight, bias = self.weights[1], self.biases[1]
         gradient = gradients[1]  # [G, 1, R]
@@ -434,19 +438,13 @@ def row_correct(outputs: torch.Tensor, labels: torch.Tensor, threshold: float) -
     return correct.masked_fill_(~outputs.isfinite().all(-2), math.nan)
 
 
-def take_rows(values: torch.Tensor, rows: torch.Tensor, dim: int) -> torch.Tensor:
-    """values [1 or G, ...] with rows along ``dim`` (1: [.., N, D], 2: [.., D, N]) at each model's rows
-    [G, B] -> [G, B, D] or [G, D, B]."""
+def take_rows(values: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """values [1 or G, D, N] at each model's rows [G, B] -> [G, D, B]."""
     n_models, n_batch = rows.shape
     if values.shape[0] == 1:
-        taken = values[0].index_select(dim - 1, rows.reshape(-1))  # [G*B, D] or [D, G*B]
-        if dim == 1:
-            return taken.view(n_models, n_batch, -1)
+        taken = values[0].index_select(1, rows.reshape(-1))  # [D, G*B]
         return taken.view(-1, n_models, n_batch).transpose(0, 1)
-    index = rows.unsqueeze(-1) if dim == 1 else rows.unsqueeze(1)
-    shape = list(values.shape)
-    shape[0], shape[dim] = n_models, n_batch
-    return torch.gather(values, dim, index.expand(shape))
+    return torch.gather(values, 2, rows.unsqueeze(1).expand(n_models, values.shape[1], n_batch))
 
 
 def take_labels(labels: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:

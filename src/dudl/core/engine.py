@@ -891,9 +891,9 @@ def _train_group(
     n_models = len(learning_rates)
     n_rows = inputs.shape[1]
 
-    # inputs with a column of ones: shared [N, F+1] or per model [G, N, F+1]
+    # inputs as X^T with a row of ones: shared [F+1, N] or per model [G, F+1, N]
     shared = inputs.shape[0] == 1
-    prepared = net.prepare_inputs((inputs[0] if shared else inputs).to(device))
+    inputs_t = net.prepare_inputs((inputs[0].t() if shared else inputs.transpose(1, 2)).to(device))
     if LOSSES[padded.loss].labels:
         labels = targets.to(device)  # [1 or G, N]
         targets_t = torch.zeros(labels.shape[0], padded.sizes[-1], n_rows, device=device)
@@ -940,7 +940,7 @@ def _train_group(
                 counts = train_counts[:, min(epoch, train_counts.shape[1] - 1)]
                 # a model without training rows gets no gradient (not 0/0); its loss record is NaN
                 row_scale = (lr / counts.clamp(min=1).view(n_models, 1, 1)) * epoch_rows.unsqueeze(1)
-            model_outputs = net.step(prepared, targets_t, row_scale, keep_outputs=keep_outputs)
+            model_outputs = net.step(inputs_t, targets_t, row_scale, keep_outputs=keep_outputs)
             if epoch > 0:
                 test_records(model_outputs, epoch - 1)
             record(model_outputs, epoch_rows, epoch, "losses", "accuracy")
@@ -950,7 +950,7 @@ def _train_group(
         batch_records = want["losses"] or want["batch_losses"] or want["accuracy"] or want["batch_accuracy"]
         batch_losses = torch.full((epochs, n_batches, n_models), math.nan, device=device)
         batch_accuracy = torch.full((epochs, n_batches, n_models), math.nan, device=device)
-        inputs_rows = prepared.unsqueeze(0) if shared else prepared
+        inputs_rows = inputs_t.unsqueeze(0) if shared else inputs_t
         for epoch in range(epochs):
             epoch_mask = (
                 torch.ones(n_models, n_rows, dtype=torch.bool)
@@ -961,8 +961,8 @@ def _train_group(
             rows, row_weights, has_batch = rows.to(device), row_weights.to(device), has_batch.to(device)
             # the epoch's rows gathered once; each batch is then a slice (a view) of them
             epoch_rows = rows.view(n_models, n_batches * batch_size)
-            epoch_inputs = _kernels.take_rows(inputs_rows, epoch_rows, dim=1)  # [G, n_batches * B, F+1]
-            epoch_targets = _kernels.take_rows(targets_t, epoch_rows, dim=2)
+            epoch_inputs = _kernels.take_rows(inputs_rows, epoch_rows)  # [G, F+1, n_batches * B]
+            epoch_targets = _kernels.take_rows(targets_t, epoch_rows)
             epoch_weights = row_weights.view(n_models, 1, n_batches * batch_size)  # 1/batch size, 0 = padding
             epoch_scale = lr * epoch_weights
             if batch_records:
@@ -970,7 +970,7 @@ def _train_group(
             for batch in range(n_batches):
                 columns = slice(batch * batch_size, (batch + 1) * batch_size)
                 model_outputs = net.step(
-                    epoch_inputs[:, columns],
+                    epoch_inputs[..., columns],
                     epoch_targets[..., columns],
                     epoch_scale[..., columns],
                     keep_outputs=batch_records,
@@ -988,7 +988,7 @@ def _train_group(
                 batch_losses[epoch] = torch.where(has_batch, losses, nan).t()
                 batch_accuracy[epoch] = torch.where(has_batch, accuracy_by_batch, nan).t()
             if record_test:
-                test_records(net.forward(prepared), epoch)
+                test_records(net.forward(inputs_t), epoch)
             if on_epoch is not None:
                 on_epoch()
         # each model's mean over its batches, summed along contiguous memory: a mean over the middle axis of
@@ -997,7 +997,7 @@ def _train_group(
             group_records["losses"] = batch_losses.permute(0, 2, 1).contiguous().nanmean(-1)
         if want["accuracy"]:
             group_records["accuracy"] = batch_accuracy.permute(0, 2, 1).contiguous().nanmean(-1)
-    model_outputs = net.forward(prepared)
+    model_outputs = net.forward(inputs_t)
     if batch_size is None and epochs > 0:
         test_records(model_outputs, epochs - 1)
     results = {name: values.t().cpu() for name, values in group_records.items()}

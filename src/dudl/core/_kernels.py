@@ -1,15 +1,23 @@
 """The engine's inner loop: forward, hand-written backward and the update for G stacked models, in place.
 
-Layout: activations are [G, units, R] (model, unit, row), so that the first layer is one batched product
-``W1 [G, h, F+1] @ X^T [G, F+1, R]`` (its bias folded in as a column, the inputs get a row of ones; a shared
-input is expanded, not copied), per-row reductions run over the contiguous last axis, and a layer with one
-input unit is an elementwise product. Weights are [G, out, in], biases [G, out, 1].
+Layout (G models, R rows; docs/engine.md#tuning-notes has the measurements):
+
+- Hidden layers are row-major: activations [G, R, units], weights stored [G, in, out], biases [G, 1, out].
+  Their products then run along the units, which the padding makes multiples of 16 (MKL's vector width):
+  the forward ``A @ W``, the backward ``dZ @ W^T`` and the update ``W -= A^T @ dZ``.
+- The output layer is column-major: outputs [G, out, R], weight [G, out, in] (nn.Linear's), bias [G, out, 1],
+  so that the losses, softmax and per-row reductions over a few output units run along the rows.
+- The inputs are X^T [F+1, R] (shared, expanded to the models, not copied) or [G, F+1, R], with a row of ones:
+  the first layer's bias is folded into its weight (the last input row of a hidden first layer, the last
+  input column of a first output layer), so its forward is one product and its bias gradient comes free.
+- A hidden layer of one unit ([G, R, 1] is [G, 1, R] in memory) is computed as a row vector times a matrix,
+  its weight viewed as [G, 1, in]; a layer with one input unit is an elementwise product.
 
 Every buffer is allocated once per row count and reused; every big operation writes in place or into a
 buffer (``out=``). Activations and losses come from the tables of :mod:`dudl.core.functions`.
 
 Plain SGD is fused into the backward pass (:meth:`StackedNet.backward_update`): the big weight gradients
-are never materialised, the update is fused into the matrix product (``W.baddbmm_(dZ, A^T, alpha=-1)``),
+are never materialised, the update is fused into the matrix product (``W.baddbmm_(A^T, dZ, alpha=-1)``),
 with the learning rate and the 1/n of the mean folded into the output gradient (row weights
 ``lr * mask / n_train``). When all rows train, that factor is one number per model and is applied to the
 last layer's small gradients instead (one pass less). The meta-experiment's F-1-1 net has its own

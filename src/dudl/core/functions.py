@@ -2,7 +2,8 @@
 
 An entry holds everything the batched engine (:mod:`dudl.core._kernels`), the course-loop oracle
 (:mod:`dudl.core.reference`) and the evaluation helpers need, so adding an activation or a loss is one entry
-here plus its oracle test. Tensors are in the engine's layout: [G, units, R] (model, unit, row).
+here plus its oracle test. Losses see the engine's output layout [G, out, R] (model, unit, row); activations
+work elementwise in any layout.
 """
 
 from __future__ import annotations

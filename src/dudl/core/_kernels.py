@@ -43,12 +43,17 @@ weights are 0), so they stay exactly 0 with no masking. Only a hidden layer with
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial as P
 from typing import NamedTuple
 
 import torch
 
 from dudl.core.functions import ACTIVATIONS, LOSSES
 from dudl.core.optimizers import PLAIN_SGD, Optimizer, State
+
+Op = Callable[[], object]  # one bound tensor operation of a planned step
+_MAX_PLANS = 64  # planned steps kept per net (one per row count and set of step tensors)
 
 
 class _Buffers(NamedTuple):
@@ -127,6 +132,7 @@ class StackedNet:
         self._forward_functions = [ACTIVATIONS[a].forward_ for a in activations]
         self._backward_functions = [ACTIVATIONS[a].backward_ for a in activations]
         self._stacked_inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self._plans: dict[tuple[object, ...], tuple[tuple[torch.Tensor, ...], list[Op]]] = {}
 
     def prepare_inputs(self, inputs_t: torch.Tensor) -> torch.Tensor:
         """X^T ([F, N] shared or [G, F, N] per model) with the row of ones the folded first bias needs."""
@@ -171,52 +177,81 @@ class StackedNet:
             cached = self._stacked_inputs = (inputs, stacked_t.transpose(1, 2), stacked_t)
         return cached[1], cached[2]
 
+    def _plan(self, kind: object, tensors: tuple[torch.Tensor, ...], build: Callable[[], list[Op]]) -> list[Op]:
+        """The operations ``build()`` makes for these ``tensors`` (the same objects as a cached plan's, or a new
+        plan): a step is then a loop over bound calls, with no Python logic per operation."""
+        key = (kind, *map(id, tensors))
+        cached = self._plans.get(key)
+        if cached is None or any(a is not b for a, b in zip(cached[0], tensors, strict=True)):
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans.clear()
+            cached = self._plans[key] = (tensors, build())
+        return cached[1]
+
+    def _outputs(self, buffers: _Buffers) -> torch.Tensor:
+        return buffers.softmax if buffers.softmax is not None else buffers.activations[-1]
+
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Outputs [G, out, R] for inputs from :meth:`prepare_inputs`: shared [R, F+1] or per model
-        [G, R, F+1] (a buffer: copy it to keep it)."""
+        """Outputs [G, out, R] for inputs from :meth:`prepare_inputs`: shared [F+1, R] or per model
+        [G, F+1, R] (a buffer: copy it to keep it)."""
         buffers = self._get_buffers(inputs.shape[-1])
+        for op in self._plan("forward", (inputs,), lambda: self._forward_ops(inputs, buffers)):
+            op()
+        return self._outputs(buffers)
+
+    def _forward_ops(self, inputs: torch.Tensor, buffers: _Buffers) -> list[Op]:
+        ops: list[Op] = []
         previous, previous_t = self._stacked(inputs)
         for layer, (weight, bias, forward_) in enumerate(
             zip(self.weights, self.biases, self._forward_functions, strict=True)
         ):
             out = buffers.activations[layer]
             if layer == self.last:  # [G, out, R] = W [G, out, in] @ previous^T
-                if weight.shape[2] == 1:
-                    torch.mul(weight, previous_t, out=out)
-                else:
-                    torch.bmm(weight, previous_t, out=out)
+                ops.append(P(torch.mul if weight.shape[2] == 1 else torch.bmm, weight, previous_t, out=out))
             elif weight.shape[1] == 1 and layer > 0:  # one input unit: an elementwise product
-                torch.mul(previous, weight, out=out)
+                ops.append(P(torch.mul, previous, weight, out=out))
             elif weight.shape[2] == 1:  # one unit: [G, 1, in] @ previous^T ([G, R, 1] is [G, 1, R] in memory)
-                torch.bmm(self._unit_weights[layer], previous_t, out=buffers.activations_t[layer])
+                ops.append(P(torch.bmm, self._unit_weights[layer], previous_t, out=buffers.activations_t[layer]))
             else:  # [G, R, out] = previous [G, R, in] @ W [G, in, out]
-                torch.bmm(previous, weight, out=out)
+                ops.append(P(torch.bmm, previous, weight, out=out))
             if layer > 0:  # the first layer's bias is folded into its weight
-                out.add_(bias)
-            forward_(out)
-            if layer < self.last:
-                previous, previous_t = out, buffers.activations_t[layer]
+                ops.append(P(out.add_, bias))
+            ops.append(P(forward_, out))
+            previous, previous_t = out, buffers.activations_t[layer]
         if buffers.softmax is not None:
-            torch.softmax(out, dim=1, out=buffers.softmax)
-            return buffers.softmax
-        return out
+            ops.append(P(torch.softmax, out, dim=1, out=buffers.softmax))
+        return ops
 
-    def output_gradient(
-        self, outputs: torch.Tensor, targets: torch.Tensor, row_scale: torch.Tensor | None, gradient: torch.Tensor
-    ) -> None:
+    def _output_gradient_ops(
+        self, outputs: torch.Tensor, targets: torch.Tensor, row_scale: torch.Tensor | None, gradient: torch.Tensor,
+        buffers: _Buffers,
+    ) -> list[Op]:
         """gradient [G, out, R] = d(sum_g lr_g * loss_g) / d(last pre-activation), torch's formulas.
 
         targets: [1 or G, out, R] float (one-hot for cross-entropy); row_scale: lr * row weight
         [G, 1, R] (for an optimizer other than plain SGD: the row weight alone), or None to leave the
-        gradient unscaled (the caller applies a per-model scale later).
+        gradient unscaled (a per-model scale comes later).
         """
-        LOSSES[self.loss].output_gradient(outputs, targets, gradient)
+        ops: list[Op] = [P(LOSSES[self.loss].output_gradient, outputs, targets, gradient)]
         if row_scale is not None:
-            gradient.mul_(row_scale)
+            ops.append(P(gradient.mul_, row_scale))
         if self.softmax_output:  # Softmax(dim=1) backward: s * (g - sum(g * s))
-            inner = torch.linalg.vecdot(gradient, outputs, dim=1).unsqueeze(1)
-            gradient.sub_(inner).mul_(outputs)
-        self._backward_functions[self.last](gradient, self._get_buffers(gradient.shape[-1]).activations[self.last])
+            inner = gradient.new_empty(gradient.shape[0], 1, gradient.shape[2])
+            ops += [P(torch.linalg.vecdot, gradient, outputs, dim=1, out=inner[:, 0]), P(gradient.sub_, inner),
+                    P(gradient.mul_, outputs)]
+        ops.append(P(self._backward_functions[self.last], gradient, buffers.activations[self.last]))
+        return ops
+
+    def _gradient_buffers(self, buffers: _Buffers, keep_outputs: bool) -> list[torch.Tensor]:
+        """The gradient buffers of a step; the last is the outputs' own buffer where the output gradient may
+        overwrite them (an elementwise formula of the outputs, which are not kept)."""
+        in_place = (
+            not keep_outputs
+            and self.activations[-1] == "none"
+            and not self.softmax_output
+            and LOSSES[self.loss].gradient_in_place
+        )
+        return [*buffers.gradients[:-1], buffers.activations[-1]] if in_place else buffers.gradients
 
     def step(
         self, inputs: torch.Tensor, targets: torch.Tensor, row_scale: torch.Tensor, keep_outputs: bool = True
@@ -229,31 +264,30 @@ class StackedNet:
         gradient instead of the big output gradient.
         keep_outputs: False lets the output gradient overwrite the outputs (one big buffer less to
         stream through the cache); the returned tensor is then garbage.
+        Pass the same tensor objects step after step (updated in place where they change): the step's
+        operations are planned once for them.
         """
-        outputs = self.forward(inputs)
         n_rows = inputs.shape[-1]
         buffers = self._get_buffers(n_rows)
-        gradients = buffers.gradients
-        in_place = (
-            not keep_outputs
-            and self.activations[-1] == "none"
-            and not self.softmax_output
-            and LOSSES[self.loss].gradient_in_place
-        )
-        if in_place:
-            gradients = [*gradients[:-1], outputs]
-        if not self.optimizer.fused:
-            self.output_gradient(outputs, targets, row_scale, gradients[-1])
-            parameters = self.parameters()
-            self.optimizer.update(self._optimizer_state, parameters,
+        gradients = self._gradient_buffers(buffers, keep_outputs)
+        fused = self.optimizer.fused
+        model_scale = row_scale if fused and row_scale.shape[-1] == 1 and n_rows > 1 and self.last > 0 else None
+
+        def build() -> list[Op]:
+            ops = self._forward_ops(inputs, buffers)
+            ops += self._output_gradient_ops(self._outputs(buffers), targets,
+                                             None if model_scale is not None else row_scale, gradients[-1], buffers)
+            return ops + self._backward_ops(inputs, buffers, gradients, model_scale) if fused else ops
+
+        for op in self._plan(("step", keep_outputs), (inputs, targets, row_scale), build):
+            op()
+        if not fused:
+            self.optimizer.update(self._optimizer_state, self.parameters(),
                                   self.gradients(inputs, buffers, gradients), self.learning_rates)
             for layer in range(1, len(self.weights)):
-                self._mask_padding(layer)
-            return outputs
-        model_scale = row_scale if row_scale.shape[-1] == 1 and n_rows > 1 and self.last > 0 else None
-        self.output_gradient(outputs, targets, None if model_scale is not None else row_scale, gradients[-1])
-        self.backward_update(inputs, buffers, gradients, model_scale)
-        return outputs
+                for op in self._mask_ops(layer):
+                    op()
+        return self._outputs(buffers)
 
     def parameters(self) -> list[torch.Tensor]:
         """Every trained tensor once, as stored: the first weight with its folded bias, then each later layer's
@@ -261,19 +295,14 @@ class StackedNet:
         return [self.weights[0], *[tensor for layer in range(1, len(self.weights))
                                    for tensor in (self.weights[layer], self.biases[layer])]]
 
-    def _weight_gradient(self, layer: int, gradient: torch.Tensor, previous: torch.Tensor,
-                         previous_t: torch.Tensor) -> torch.Tensor:
-        """Layer ``layer``'s weight gradient in its stored layout (one product per model)."""
-        if layer == self.last:  # [G, out, R] @ [G, R, in]
-            return torch.bmm(gradient, previous)
-        return torch.bmm(previous_t, gradient)  # [G, in, R] @ [G, R, out]
+    def _previous(self, layer: int, inputs: torch.Tensor, buffers: _Buffers) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer ``layer``'s input [G, R, in] and that as [G, in, R]."""
+        if layer == 0:
+            return self._stacked(inputs)
+        return buffers.activations[layer - 1], buffers.activations_t[layer - 1]
 
-    def _bias_gradient(self, layer: int, gradient: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """Layer ``layer``'s bias gradient (a sum over rows) into ``out``."""
-        return torch.sum(gradient, dim=-1 if layer == self.last else -2, keepdim=True, out=out)
-
-    def _back_product(self, layer: int, buffers: _Buffers, gradients: list[torch.Tensor],
-                      back_weight: torch.Tensor) -> None:
+    def _back_ops(self, layer: int, buffers: _Buffers, gradients: list[torch.Tensor],
+                  back_weight: torch.Tensor) -> list[Op]:
         """gradients[layer - 1] [G, R, in], the gradient of layer ``layer - 1``'s output, from layer ``layer``'s
         gradient and its weight as [G, out, in] (``back_weight``), then through that layer's activation."""
         out = gradients[layer - 1]
@@ -282,50 +311,45 @@ class StackedNet:
         else:  # the output gradient [G, out, R] (its buffer, or the outputs' when computed in place) as [G, R, out]
             gradient = (buffers.gradients_t[layer] if gradients[layer] is buffers.gradients[layer]
                         else buffers.activations_t[layer])
-        if back_weight.shape[1] == 1:  # one unit: [G, R, 1] * [G, 1, in]
-            torch.mul(gradient, back_weight, out=out)
-        else:
-            torch.bmm(gradient, back_weight, out=out)
-        self._backward_functions[layer - 1](out, buffers.activations[layer - 1])
-
-    def _previous(self, layer: int, inputs: torch.Tensor, buffers: _Buffers) -> tuple[torch.Tensor, torch.Tensor]:
-        """Layer ``layer``'s input [G, R, in] and that as [G, in, R]."""
-        if layer == 0:
-            return self._stacked(inputs)
-        return buffers.activations[layer - 1], buffers.activations_t[layer - 1]
+        product = torch.mul if back_weight.shape[1] == 1 else torch.bmm  # one unit: [G, R, 1] * [G, 1, in]
+        return [P(product, gradient, back_weight, out=out),
+                P(self._backward_functions[layer - 1], out, buffers.activations[layer - 1])]
 
     def gradients(
         self, inputs: torch.Tensor, buffers: _Buffers, gradients: list[torch.Tensor]
     ) -> list[torch.Tensor]:
         """Backpropagate the (row-weighted) output gradient ``gradients[-1]``; returns the gradient of each
-        tensor of :meth:`parameters`, in that order (one product per model, as in :meth:`backward_update`)."""
+        tensor of :meth:`parameters`, in that order (one product per model, as in :meth:`_backward_ops`)."""
         by_layer: list[list[torch.Tensor]] = []
         for layer in range(self.last, -1, -1):
             gradient = gradients[layer]
-            weight_gradient = self._weight_gradient(layer, gradient, *self._previous(layer, inputs, buffers))
+            previous, previous_t = self._previous(layer, inputs, buffers)
+            weight_gradient = (torch.bmm(gradient, previous) if layer == self.last  # [G, out, R] @ [G, R, in]
+                               else torch.bmm(previous_t, gradient))  # [G, in, R] @ [G, R, out]
             if layer == 0:
                 by_layer.append([weight_gradient])
                 continue
-            self._back_product(layer, buffers, gradients, self._back_weights[layer])
-            bias_gradient = torch.empty_like(self.biases[layer])
-            by_layer.append([weight_gradient, self._bias_gradient(layer, gradient, bias_gradient)])
+            for op in self._back_ops(layer, buffers, gradients, self._back_weights[layer]):
+                op()
+            bias_gradient = gradient.sum(dim=-1 if layer == self.last else -2, keepdim=True)
+            by_layer.append([weight_gradient, bias_gradient])
         return [tensor for layer_gradients in reversed(by_layer) for tensor in layer_gradients]
 
-    def _mask_padding(self, layer: int) -> None:
+    def _mask_ops(self, layer: int) -> list[Op]:
         """Re-zero layer ``layer``'s padded weights after an update, where the layer before has f(0) != 0 (see
         the module doc)."""
         masks = self.weight_masks[layer]
-        if masks is not None:
-            self.weights[layer].mul_(masks[0])
-            self.biases[layer].mul_(masks[1])
+        if masks is None:
+            return []
+        return [P(self.weights[layer].mul_, masks[0]), P(self.biases[layer].mul_, masks[1])]
 
-    def backward_update(
+    def _backward_ops(
         self,
         inputs: torch.Tensor,
         buffers: _Buffers,
         gradients: list[torch.Tensor],
-        model_scale: torch.Tensor | None = None,
-    ) -> None:
+        model_scale: torch.Tensor | None,
+    ) -> list[Op]:
         """Backpropagate the output gradient (``gradients[-1]``) and apply the SGD update, last layer first.
 
         model_scale [G, 1, 1]: when given, the output gradient is unscaled and this per-model factor
@@ -333,8 +357,8 @@ class StackedNet:
         back (through the scaled weights), so every earlier layer receives scaled gradients.
         """
         if self._scalar_hidden:
-            self._scalar_hidden_backward_update(inputs, buffers, gradients, model_scale)
-            return
+            return self._scalar_hidden_ops(inputs, buffers, gradients, model_scale)
+        ops: list[Op] = []
         last = self.last
         for layer in range(last, -1, -1):
             weight, bias = self.weights[layer], self.biases[layer]
@@ -343,64 +367,68 @@ class StackedNet:
             previous, previous_t = self._previous(layer, inputs, buffers)
             if layer > 0:  # gradient of the previous layer's output, with the weights before the update
                 back_weight = self._back_weights[layer]
-                self._back_product(layer, buffers, gradients, back_weight if scale is None else back_weight * scale)
+                if scale is not None:
+                    scaled = torch.empty_like(back_weight)
+                    ops.append(P(torch.mul, back_weight, scale, out=scaled))
+                    back_weight = scaled
+                ops += self._back_ops(layer, buffers, gradients, back_weight)
             n_in = previous.shape[-1]
             if scale is not None:  # the output layer's small per-model gradient, scaled, then subtracted
+                weight_grad = torch.empty_like(weight)
                 if n_in == 1:
                     product = self._scratch_like(gradient.shape)
-                    torch.mul(gradient, previous_t, out=product)
-                    weight_grad = product.sum(-1, keepdim=True)
-                else:
-                    weight_grad = self._weight_gradient(layer, gradient, previous, previous_t)
-                weight.sub_(weight_grad.mul_(scale))
+                    ops += [P(torch.mul, gradient, previous_t, out=product),
+                            P(torch.sum, product, -1, keepdim=True, out=weight_grad)]
+                else:  # [G, out, R] @ [G, R, in]
+                    ops.append(P(torch.bmm, gradient, previous, out=weight_grad))
+                ops += [P(weight_grad.mul_, scale), P(weight.sub_, weight_grad)]
             elif n_in == 1 or (layer == 0 and weight.shape[-1 if layer < last else 1] == 1):
                 # a product of width 1 is a sum over rows per model (see the module doc)
-                self._width_one_update(layer, gradient, previous, previous_t)
+                ops += self._width_one_ops(layer, gradient, previous, previous_t)
             elif layer == last:  # W -= dZ @ A, one product per model
-                weight.baddbmm_(gradient, previous, alpha=-1)
+                ops.append(P(weight.baddbmm_, gradient, previous, alpha=-1))
             elif self._unit_weights[layer] is not None:  # one unit: W^T [G, 1, in] -= dZ^T [G, 1, R] @ A
-                self._unit_weights[layer].baddbmm_(buffers.gradients_t[layer], previous, alpha=-1)
+                ops.append(P(self._unit_weights[layer].baddbmm_, buffers.gradients_t[layer], previous, alpha=-1))
             else:  # W -= A^T @ dZ
-                weight.baddbmm_(previous_t, gradient, alpha=-1)
+                ops.append(P(weight.baddbmm_, previous_t, gradient, alpha=-1))
             if layer == 0:  # the folded bias was updated with the weight
                 continue
-            bias_grad = self._bias_gradient(layer, gradient, self._bias_grads[layer])
+            bias_grad = self._bias_grads[layer]
+            ops.append(P(torch.sum, gradient, dim=-1 if layer == last else -2, keepdim=True, out=bias_grad))
             if scale is not None:
-                bias_grad.mul_(scale)
-            bias.sub_(bias_grad)
-            self._mask_padding(layer)
+                ops.append(P(bias_grad.mul_, scale))
+            ops.append(P(bias.sub_, bias_grad))
+            ops += self._mask_ops(layer)
+        return ops
 
-    def _width_one_update(self, layer: int, gradient: torch.Tensor, previous: torch.Tensor,
-                          previous_t: torch.Tensor) -> None:
+    def _width_one_ops(self, layer: int, gradient: torch.Tensor, previous: torch.Tensor,
+                       previous_t: torch.Tensor) -> list[Op]:
         """The plain SGD update of a layer with one input unit, or a first layer with one output unit, as a
         sum over rows of elementwise products."""
         weight = self.weights[layer]
-        if layer == self.last:  # gradient [G, out, R], previous [G, R, in]: one of out, in is 1
-            if previous.shape[-1] == 1:
-                product = self._scratch_like(gradient.shape)
-                torch.mul(gradient, previous_t, out=product)
-                weight.sub_(product.sum(-1, keepdim=True))
-            else:  # [G, in, R] * [G, 1, R], summed over rows
-                product = self._scratch_like(previous_t.shape)
-                torch.mul(previous_t, gradient, out=product)
-                weight[:, 0].sub_(product.sum(-1))
+        if layer == self.last and previous.shape[-1] == 1:  # [G, out, R] * [G, 1, R]
+            product, target, rows = self._scratch_like(gradient.shape), weight, -1
+            multiply = P(torch.mul, gradient, previous_t, out=product)
+        elif layer == self.last:  # one output unit: [G, in, R] * [G, 1, R]
+            product, target, rows = self._scratch_like(previous_t.shape), weight[:, 0], -1
+            multiply = P(torch.mul, previous_t, gradient, out=product)
         elif previous.shape[-1] == 1:  # hidden, one input unit: [G, R, out] * [G, R, 1]
-            product = self._scratch_like(gradient.shape)
-            torch.mul(gradient, previous, out=product)
-            weight.sub_(product.sum(-2, keepdim=True))
+            product, target, rows = self._scratch_like(gradient.shape), weight, -2
+            multiply = P(torch.mul, gradient, previous, out=product)
         else:  # the first (hidden) layer with one unit: [G, in, R] * [G, 1, R]
-            product = self._scratch_like(previous_t.shape)
-            torch.mul(previous_t, gradient.transpose(1, 2), out=product)
-            weight[..., 0].sub_(product.sum(-1))
+            product, target, rows = self._scratch_like(previous_t.shape), weight[..., 0], -1
+            multiply = P(torch.mul, previous_t, gradient.transpose(1, 2), out=product)
+        summed = torch.empty_like(target)
+        return [multiply, P(torch.sum, product, rows, keepdim=target.dim() == 3, out=summed), P(target.sub_, summed)]
 
-    def _scalar_hidden_backward_update(
+    def _scalar_hidden_ops(
         self,
         inputs: torch.Tensor,
         buffers: _Buffers,
         gradients: list[torch.Tensor],
         model_scale: torch.Tensor | None,
-    ) -> None:
-        """backward_update for F -> 1 (relu or none) -> 1 (a shared or per-model input), in three passes.
+    ) -> list[Op]:
+        """The backward and update for F -> 1 (relu or none) -> 1 (a shared or per-model input), in three passes.
 
         With one hidden unit a = act(w0 . x) (bias folded into w0) and d the output gradient, the hidden
         gradient is d * w1 masked where a > 0, so with G1 = sum_n mask_n d_n x_n (one product over the
@@ -411,22 +439,21 @@ class StackedNet:
         n_models, n_in, n_rows = self.n_models, inputs.shape[-2], inputs.shape[-1]
         first_weight = self.weights[0].view(n_models, 1, n_in)  # [G, F+1, 1] as [G, 1, F+1]
         weight, bias = self.weights[1], self.biases[1]
-        gradient = gradients[1]  # [G, 1, R]
+        masked = gradients[1]  # [G, 1, R]; relu masks it in place (the unmasked gradient is not needed after)
         bias_grad = self._bias_grads[1]
-        torch.sum(gradient, dim=-1, keepdim=True, out=bias_grad)
-        masked = gradient  # relu: in place, the unmasked gradient is not needed any more
-        ACTIVATIONS[self.activations[0]].backward_(masked, buffers.activations[0].view(n_models, 1, n_rows))
         summed_by_model = self._scratch_like((n_models, 1, n_in))  # G1 [G, 1, F+1], one product per model
-        torch.bmm(masked, self._stacked(inputs)[0], out=summed_by_model)
-        weight_grad = torch.linalg.vecdot(first_weight, summed_by_model).unsqueeze(-1)  # [G, 1, 1]
-        first_grad = summed_by_model * weight
+        weight_grad = torch.empty_like(weight)  # [G, 1, 1]
+        first_grad = torch.empty_like(first_weight)
+        ops: list[Op] = [
+            P(torch.sum, masked, dim=-1, keepdim=True, out=bias_grad),
+            P(self._backward_functions[0], masked, buffers.activations[0].view(n_models, 1, n_rows)),
+            P(torch.bmm, masked, self._stacked(inputs)[0], out=summed_by_model),
+            P(torch.linalg.vecdot, first_weight, summed_by_model, out=weight_grad[..., 0]),
+            P(torch.mul, summed_by_model, weight, out=first_grad),
+        ]
         if model_scale is not None:
-            weight_grad.mul_(model_scale)
-            bias_grad.mul_(model_scale)
-            first_grad.mul_(model_scale)
-        weight.sub_(weight_grad)
-        bias.sub_(bias_grad)
-        first_weight.sub_(first_grad)
+            ops += [P(weight_grad.mul_, model_scale), P(bias_grad.mul_, model_scale), P(first_grad.mul_, model_scale)]
+        return [*ops, P(weight.sub_, weight_grad), P(bias.sub_, bias_grad), P(first_weight.sub_, first_grad)]
 
 
 def predicted(outputs: torch.Tensor, threshold: float) -> torch.Tensor:

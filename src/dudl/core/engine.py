@@ -932,14 +932,15 @@ def _train_group(
             record(model_outputs, rows, epoch, "test_losses", "test_accuracy")
 
     if batch_size is None:
-        row_scale = lr / n_rows if train_rows is None else None
+        # the same tensors every step (net.step plans its operations once for them)
+        row_scale = lr / n_rows if train_rows is None else torch.empty(n_models, 1, n_rows, device=device)
         keep_outputs = want["losses"] or want["accuracy"] or record_test
         for epoch in range(epochs):
             epoch_rows = None if train_rows is None else train_rows[:, min(epoch, train_rows.shape[1] - 1)]
-            if epoch_rows is not None and (row_scale is None or train_rows.shape[1] > 1):
+            if epoch_rows is not None and (epoch == 0 or train_rows.shape[1] > 1):
                 counts = train_counts[:, min(epoch, train_counts.shape[1] - 1)]
                 # a model without training rows gets no gradient (not 0/0); its loss record is NaN
-                row_scale = (lr / counts.clamp(min=1).view(n_models, 1, 1)) * epoch_rows.unsqueeze(1)
+                torch.mul(lr / counts.clamp(min=1).view(n_models, 1, 1), epoch_rows.unsqueeze(1), out=row_scale)
             model_outputs = net.step(inputs_t, targets_t, row_scale, keep_outputs=keep_outputs)
             if epoch > 0:
                 test_records(model_outputs, epoch - 1)
@@ -951,6 +952,14 @@ def _train_group(
         batch_losses = torch.full((epochs, n_batches, n_models), math.nan, device=device)
         batch_accuracy = torch.full((epochs, n_batches, n_models), math.nan, device=device)
         inputs_rows = inputs_t.unsqueeze(0) if shared else inputs_t
+        # each epoch's rows are gathered into the same buffers, and each batch is a view of them, the same
+        # views every epoch (net.step plans its operations once for them)
+        width = n_batches * batch_size
+        epoch_inputs = torch.empty(n_models, inputs_t.shape[-2], width, device=device)
+        epoch_targets = torch.empty(n_models, targets_t.shape[1], width, device=device)
+        epoch_scale = torch.empty(n_models, 1, width, device=device)
+        batches = [tuple(values[..., batch * batch_size:(batch + 1) * batch_size]
+                         for values in (epoch_inputs, epoch_targets, epoch_scale)) for batch in range(n_batches)]
         for epoch in range(epochs):
             epoch_mask = (
                 torch.ones(n_models, n_rows, dtype=torch.bool)
@@ -959,24 +968,16 @@ def _train_group(
             )
             rows, row_weights, has_batch = _batch_plan(epoch_mask, generators, batch_size, n_batches, shuffle)
             rows, row_weights, has_batch = rows.to(device), row_weights.to(device), has_batch.to(device)
-            # the epoch's rows gathered once; each batch is then a slice (a view) of them
-            epoch_rows = rows.view(n_models, n_batches * batch_size)
-            epoch_inputs = _kernels.take_rows(inputs_rows, epoch_rows)  # [G, F+1, n_batches * B]
-            epoch_targets = _kernels.take_rows(targets_t, epoch_rows)
-            epoch_weights = row_weights.view(n_models, 1, n_batches * batch_size)  # 1/batch size, 0 = padding
-            epoch_scale = lr * epoch_weights
+            epoch_rows = rows.view(n_models, width)
+            epoch_inputs.copy_(_kernels.take_rows(inputs_rows, epoch_rows))  # [G, F+1, n_batches * B]
+            epoch_targets.copy_(_kernels.take_rows(targets_t, epoch_rows))
+            torch.mul(lr, row_weights.view(n_models, 1, width), out=epoch_scale)  # lr/batch size, 0 = padding
             if batch_records:
-                epoch_outputs = torch.empty(n_models, padded.sizes[-1], n_batches * batch_size, device=device)
-            for batch in range(n_batches):
-                columns = slice(batch * batch_size, (batch + 1) * batch_size)
-                model_outputs = net.step(
-                    epoch_inputs[..., columns],
-                    epoch_targets[..., columns],
-                    epoch_scale[..., columns],
-                    keep_outputs=batch_records,
-                )
+                epoch_outputs = torch.empty(n_models, padded.sizes[-1], width, device=device)
+            for batch, (batch_inputs, batch_targets, batch_scale) in enumerate(batches):
+                model_outputs = net.step(batch_inputs, batch_targets, batch_scale, keep_outputs=batch_records)
                 if batch_records:
-                    epoch_outputs[..., columns] = model_outputs
+                    epoch_outputs[..., batch * batch_size:(batch + 1) * batch_size] = model_outputs
             if batch_records:  # all batches' records of the epoch at once
                 epoch_labels = _kernels.take_labels(labels, epoch_rows)
                 weights_by_batch = row_weights.view(n_models, n_batches, batch_size)

@@ -13,8 +13,10 @@ Layout (G models, R rows; docs/engine.md#tuning-notes has the measurements):
 - A hidden layer of one unit ([G, R, 1] is [G, 1, R] in memory) is computed as a row vector times a matrix,
   its weight viewed as [G, 1, in]; a layer with one input unit is an elementwise product.
 
-Every buffer is allocated once per row count and reused; every big operation writes in place or into a
-buffer (``out=``). Activations and losses come from the tables of :mod:`dudl.core.functions`.
+Every buffer is allocated once per row count and reused; every operation writes in place or into a buffer
+(``out=``), so a step is planned once: a list of bound operations (:meth:`StackedNet._plan`) for its row count
+and its tensors, run step after step with no Python logic in between. Activations and losses come from the
+tables of :mod:`dudl.core.functions`.
 
 Plain SGD is fused into the backward pass (:meth:`StackedNet.backward_update`): the big weight gradients
 are never materialised, the update is fused into the matrix product (``W.baddbmm_(A^T, dZ, alpha=-1)``),
@@ -53,7 +55,7 @@ from dudl.core.functions import ACTIVATIONS, LOSSES
 from dudl.core.optimizers import PLAIN_SGD, Optimizer, State
 
 Op = Callable[[], object]  # one bound tensor operation of a planned step
-_MAX_PLANS = 64  # planned steps kept per net (one per row count and set of step tensors)
+_MAX_PLANS = 1024  # planned steps kept per net: one per set of step tensors (the engine: one per batch, + 2)
 
 
 class _Buffers(NamedTuple):

@@ -579,6 +579,36 @@ def test_recording_nothing_changes_nothing(architecture: Architecture) -> None:
         assert_follows_oracle(recorded, 2, inputs, targets, 0.1, 100, keys[2])
 
 
+@pytest.mark.parametrize(
+    "architecture",
+    [Architecture((4, 16, 3), ("relu", "none"), "cross_entropy"),
+     Architecture((4, 7, 1), ("sigmoid", "sigmoid"), "bce")],
+    ids=["cross-entropy", "bce"],
+)
+def test_records_of_many_epochs_at_once_are_those_of_each_epoch(
+    architecture: Architecture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records are computed from the kept outputs of many epochs at once: chunks of 1 (each epoch alone),
+    7 and all 40 epochs give the same bits, with a split that changes every epoch and test records."""
+    inputs, labels = iris_data()
+    targets = labels if architecture.loss == "cross_entropy" else (labels == 1).float()[:, None]
+    epochs, n_models = 40, 3
+    generator = torch.Generator().manual_seed(2)
+    train_mask = torch.rand(n_models, epochs, 150, generator=generator) < 0.7
+    keys = [seeding.key(9, seeding.MODEL, k) for k in range(n_models)]
+    runs = []
+    for chunk in (1, 7, epochs):
+        monkeypatch.setattr(engine, "_RECORD_FLOATS", chunk * n_models * architecture.sizes[-1] * 150)
+        runs.append(train(architecture, inputs, targets, learning_rates=[0.05, 0.1, 0.2], epochs=epochs, keys=keys,
+                          train_mask=train_mask, record=engine.RECORDS))
+    for name in engine.RECORDS:
+        values = [getattr(run, name).numpy() for run in runs]
+        assert not np.isnan(values[0]).any()
+        for other in values[1:]:
+            assert np.array_equal(values[0], other), name
+    assert len(set(runs[0].losses[0].tolist())) > 30  # the records change from epoch to epoch
+
+
 def test_mini_batches_without_records_change_nothing() -> None:
     """Mini-batch training that records nothing (no batch outputs kept) gives the same weights, bit for bit."""
     inputs, labels = iris_data()

@@ -344,6 +344,8 @@ _BLOCK_SECONDS = 5.0
 # spreads over its workers; in this process a block holds any number (each block costs its per-operation time
 # every step: ann.learning-rates' 2000-model meta-experiment in 8 blocks of 250 took 0.9 s of CPU, in one 0.8 s)
 _SHIPPED_BLOCK_MODELS = 256
+# a block keeps up to this many floats of its steps' outputs, to compute the records of many epochs at once
+_RECORD_FLOATS = 1 << 18
 _LOCAL_BLOCK_MODELS: int | None = None
 
 
@@ -917,34 +919,58 @@ def _train_group(
     group_records = {name: torch.full((epochs, n_models), math.nan, device=device) for name in RECORDS
                      if want[name]}
 
-    def record(model_outputs: torch.Tensor, rows: torch.Tensor | None, epoch: int, loss: str, accuracy: str) -> None:
-        """Epoch ``epoch``'s ``loss`` and ``accuracy`` records over ``rows`` [G, N], where they are wanted."""
-        if want[loss]:
-            losses = LOSSES[padded.loss].row_losses(model_outputs, targets_t, labels)
-            group_records[loss][epoch] = _masked_mean(losses, rows)
-        if want[accuracy]:
-            correct = _kernels.row_correct(model_outputs, labels, threshold)
-            group_records[accuracy][epoch] = 100 * _masked_mean(correct, rows)
+    def epoch_rows_of(mask: torch.Tensor | None, first: int, count: int) -> torch.Tensor | None:
+        """[count, G, N] rows of epochs first, first + 1, ... of a [G, 1 or epochs, N] mask (None: all rows)."""
+        if mask is None:
+            return None
+        if mask.shape[1] == 1:
+            return mask[:, 0].expand(count, -1, -1)
+        return mask[:, first:first + count].transpose(0, 1)
 
-    def test_records(model_outputs: torch.Tensor, epoch: int) -> None:
-        if record_test:
-            rows = test_rows[:, min(epoch, test_rows.shape[1] - 1)]
-            record(model_outputs, rows, epoch, "test_losses", "test_accuracy")
+    def record(outputs: torch.Tensor, rows: torch.Tensor | None, first: int, loss: str, accuracy: str) -> None:
+        """The ``loss`` and ``accuracy`` records of epochs first, first + 1, ... (where they are wanted) from
+        their outputs [E, G, out, N], over rows [E, G, N]: all E epochs' values at once (each model's and
+        epoch's numbers are computed as alone: per row, then summed along its own rows)."""
+        count = outputs.shape[0]
+        flat = outputs.view(count * n_models, *outputs.shape[2:])
+        targets_e = targets_t if targets_t.shape[0] == 1 else targets_t.repeat(count, 1, 1)
+        labels_e = labels if labels.shape[0] == 1 else labels.repeat(count, 1)
+        if want[loss]:
+            losses = LOSSES[padded.loss].row_losses(flat, targets_e, labels_e).view(count, n_models, -1)
+            group_records[loss][first:first + count] = _masked_mean(losses, rows)
+        if want[accuracy]:
+            correct = _kernels.row_correct(flat, labels_e, threshold).view(count, n_models, -1)
+            group_records[accuracy][first:first + count] = 100 * _masked_mean(correct, rows)
+
+    def test_records(outputs: torch.Tensor, first: int) -> None:
+        """The test records of epochs first, first + 1, ... from the outputs after their updates [E, G, out, N]."""
+        if record_test and len(outputs):
+            count = outputs.shape[0]
+            record(outputs, epoch_rows_of(test_rows, first, count), first, "test_losses", "test_accuracy")
 
     if batch_size is None:
         # the same tensors every step (net.step plans its operations once for them)
         row_scale = lr / n_rows if train_rows is None else torch.empty(n_models, 1, n_rows, device=device)
         keep_outputs = want["losses"] or want["accuracy"] or record_test
+        # each step's outputs are kept, and the records of many epochs computed at once from them
+        n_out = padded.sizes[-1]
+        chunk = max(1, min(epochs, _RECORD_FLOATS // (n_models * n_out * n_rows))) if keep_outputs else 0
+        kept = torch.empty(chunk, n_models, n_out, n_rows, device=device)
+        first = 0  # the epoch of kept[0]
         for epoch in range(epochs):
-            epoch_rows = None if train_rows is None else train_rows[:, min(epoch, train_rows.shape[1] - 1)]
-            if epoch_rows is not None and (epoch == 0 or train_rows.shape[1] > 1):
+            if train_rows is not None and (epoch == 0 or train_rows.shape[1] > 1):
+                epoch_rows = train_rows[:, min(epoch, train_rows.shape[1] - 1)]
                 counts = train_counts[:, min(epoch, train_counts.shape[1] - 1)]
                 # a model without training rows gets no gradient (not 0/0); its loss record is NaN
                 torch.mul(lr / counts.clamp(min=1).view(n_models, 1, 1), epoch_rows.unsqueeze(1), out=row_scale)
             model_outputs = net.step(inputs_t, targets_t, row_scale, keep_outputs=keep_outputs)
-            if epoch > 0:
-                test_records(model_outputs, epoch - 1)
-            record(model_outputs, epoch_rows, epoch, "losses", "accuracy")
+            if keep_outputs:
+                kept[epoch - first].copy_(model_outputs)
+                if epoch - first + 1 == chunk or epoch == epochs - 1:
+                    outputs = kept[:epoch - first + 1]  # the forwards of epochs first..epoch, before their updates
+                    record(outputs, epoch_rows_of(train_rows, first, len(outputs)), first, "losses", "accuracy")
+                    test_records(outputs[1:] if first == 0 else outputs, max(first - 1, 0))
+                    first = epoch + 1
             if on_epoch is not None:
                 on_epoch()
     else:
@@ -989,7 +1015,7 @@ def _train_group(
                 batch_losses[epoch] = torch.where(has_batch, losses, nan).t()
                 batch_accuracy[epoch] = torch.where(has_batch, accuracy_by_batch, nan).t()
             if record_test:
-                test_records(net.forward(inputs_t), epoch)
+                test_records(net.forward(inputs_t).unsqueeze(0), epoch)
             if on_epoch is not None:
                 on_epoch()
         # each model's mean over its batches, summed along contiguous memory: a mean over the middle axis of
@@ -1000,7 +1026,7 @@ def _train_group(
             group_records["accuracy"] = batch_accuracy.permute(0, 2, 1).contiguous().nanmean(-1)
     model_outputs = net.forward(inputs_t)
     if batch_size is None and epochs > 0:
-        test_records(model_outputs, epochs - 1)
+        test_records(model_outputs.unsqueeze(0), epochs - 1)
     results = {name: values.t().cpu() for name, values in group_records.items()}
     if batch_size is not None:
         for name, values in (("batch_losses", batch_losses), ("batch_accuracy", batch_accuracy)):

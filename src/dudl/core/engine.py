@@ -345,7 +345,7 @@ _BLOCK_SECONDS = 5.0
 # every step: ann.learning-rates' 2000-model meta-experiment in 8 blocks of 250 took 0.9 s of CPU, in one 0.8 s)
 _SHIPPED_BLOCK_MODELS = 256
 # a block keeps up to this many floats of its steps' outputs, to compute the records of many epochs at once
-_RECORD_FLOATS = 1 << 18
+_RECORD_FLOATS = 1 << 16
 _LOCAL_BLOCK_MODELS: int | None = None
 
 
@@ -933,8 +933,8 @@ def _train_group(
         epoch's numbers are computed as alone: per row, then summed along its own rows)."""
         count = outputs.shape[0]
         flat = outputs.view(count * n_models, *outputs.shape[2:])
-        targets_e = targets_t if targets_t.shape[0] == 1 else targets_t.repeat(count, 1, 1)
-        labels_e = labels if labels.shape[0] == 1 else labels.repeat(count, 1)
+        targets_e = targets_t if targets_t.shape[0] == 1 or count == 1 else targets_t.repeat(count, 1, 1)
+        labels_e = labels if labels.shape[0] == 1 or count == 1 else labels.repeat(count, 1)
         if want[loss]:
             losses = LOSSES[padded.loss].row_losses(flat, targets_e, labels_e).view(count, n_models, -1)
             group_records[loss][first:first + count] = _masked_mean(losses, rows)

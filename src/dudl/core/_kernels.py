@@ -18,12 +18,12 @@ Every buffer is allocated once per row count and reused; every operation writes 
 and its tensors, run step after step with no Python logic in between. Activations and losses come from the
 tables of :mod:`dudl.core.functions`.
 
-Plain SGD is fused into the backward pass (:meth:`StackedNet.backward_update`): the big weight gradients
+Plain SGD is fused into the backward pass (:meth:`StackedNet._backward_ops`): the big weight gradients
 are never materialised, the update is fused into the matrix product (``W.baddbmm_(A^T, dZ, alpha=-1)``),
 with the learning rate and the 1/n of the mean folded into the output gradient (row weights
 ``lr * mask / n_train``). When all rows train, that factor is one number per model and is applied to the
 last layer's small gradients instead (one pass less). The meta-experiment's F-1-1 net has its own
-three-pass backward (:meth:`StackedNet._scalar_hidden_backward_update`). Any other optimizer
+three-pass backward (:meth:`StackedNet._scalar_hidden_ops`). Any other optimizer
 (:mod:`dudl.core.optimizers`) gets every gradient from :meth:`StackedNet.gradients` (row weights
 ``mask / n_train``, no learning rate) and applies its own ``update``. No operation reduces over the model
 axis, so a diverging model cannot touch the others.
@@ -93,7 +93,7 @@ class StackedNet:
         learning_rates: torch.Tensor | None = None,
     ) -> None:
         self.last = len(weights) - 1
-        # the first layer's bias is folded into its weight as an extra input (inputs get a column of ones, see
+        # the first layer's bias is folded into its weight as an extra input (inputs get a row of ones, see
         # prepare_inputs): its forward is then one product and its bias gradient comes free
         stored = [torch.cat([weights[0], biases[0]], dim=2), *weights[1:]]
         stored_biases = list(biases)

@@ -31,10 +31,11 @@ axis, so a diverging model cannot touch the others.
 A model's numbers do not depend on how many models share the stack, or where it sits in it: every product
 that sums over rows (a weight update) is one matrix product per model (``bmm``/``baddbmm``; a shared input
 is expanded, not copied), because one big product over the G*h stacked rows, e.g. ``mm`` of [F+1, N] and
-[N, G*h], is computed by different kernels (and rounded differently) for different G; a product of width 1
-(one hidden unit) is a sum over rows instead, since a batch of one such product is rounded apart from a
-batch of several. Products that sum over units (the forward, the backward's ``W^T dZ``) may stack the
-models' rows: each row's sum is the same whatever the number of rows (docs/engine.md#tuning-notes).
+[N, G*h], is computed by different kernels (and rounded differently) for different G; a first layer's
+product of width 1 (one unit) and a layer with one input unit are sums over rows instead, since a batch of one
+such product is rounded apart from a batch of several. Products that sum over units (the forward, the
+backward's ``dZ W^T``) may stack the models' rows: each row's sum is the same whatever the number of rows
+(docs/engine.md#tuning-notes).
 
 Padded units (a narrow model inside a wider group) have zero incoming weights and bias, hence a zero
 pre-activation: where f(0) = 0 (``at_zero``) they output 0 and receive a zero gradient (their outgoing
@@ -375,18 +376,17 @@ class StackedNet:
                     back_weight = scaled
                 ops += self._back_ops(layer, buffers, gradients, back_weight)
             n_in = previous.shape[-1]
+            width_one = n_in == 1 or (layer == 0 and weight.shape[-1 if layer < last else 1] == 1)
+            if width_one:  # a product of width 1 is a sum over rows per model (see the module doc)
+                summing, target, weight_grad = self._width_one_ops(layer, gradient, previous, previous_t)
+                ops += summing
             if scale is not None:  # the output layer's small per-model gradient, scaled, then subtracted
-                weight_grad = torch.empty_like(weight)
-                if n_in == 1:
-                    product = self._scratch_like(gradient.shape)
-                    ops += [P(torch.mul, gradient, previous_t, out=product),
-                            P(torch.sum, product, -1, keepdim=True, out=weight_grad)]
-                else:  # [G, out, R] @ [G, R, in]
+                if not width_one:  # [G, out, R] @ [G, R, in]
+                    target, weight_grad = weight, torch.empty_like(weight)
                     ops.append(P(torch.bmm, gradient, previous, out=weight_grad))
-                ops += [P(weight_grad.mul_, scale), P(weight.sub_, weight_grad)]
-            elif n_in == 1 or (layer == 0 and weight.shape[-1 if layer < last else 1] == 1):
-                # a product of width 1 is a sum over rows per model (see the module doc)
-                ops += self._width_one_ops(layer, gradient, previous, previous_t)
+                ops += [P(weight_grad.mul_, scale), P(target.sub_, weight_grad)]
+            elif width_one:
+                ops.append(P(target.sub_, weight_grad))
             elif layer == last:  # W -= dZ @ A, one product per model
                 ops.append(P(weight.baddbmm_, gradient, previous, alpha=-1))
             elif self._unit_weights[layer] is not None:  # one unit: W^T [G, 1, in] -= dZ^T [G, 1, R] @ A
@@ -404,9 +404,10 @@ class StackedNet:
         return ops
 
     def _width_one_ops(self, layer: int, gradient: torch.Tensor, previous: torch.Tensor,
-                       previous_t: torch.Tensor) -> list[Op]:
-        """The plain SGD update of a layer with one input unit, or a first layer with one output unit, as a
-        sum over rows of elementwise products."""
+                       previous_t: torch.Tensor) -> tuple[list[Op], torch.Tensor, torch.Tensor]:
+        """The weight gradient of a layer with one input unit, or of a first layer with one output unit, as a
+        sum over rows of elementwise products: (its operations, the weight or weight view it updates, the
+        gradient they write)."""
         weight = self.weights[layer]
         if layer == self.last and previous.shape[-1] == 1:  # [G, out, R] * [G, 1, R]
             product, target, rows = self._scratch_like(gradient.shape), weight, -1
@@ -421,7 +422,7 @@ class StackedNet:
             product, target, rows = self._scratch_like(previous_t.shape), weight[..., 0], -1
             multiply = P(torch.mul, previous_t, gradient.transpose(1, 2), out=product)
         summed = torch.empty_like(target)
-        return [multiply, P(torch.sum, product, rows, keepdim=target.dim() == 3, out=summed), P(target.sub_, summed)]
+        return [multiply, P(torch.sum, product, rows, keepdim=target.dim() == 3, out=summed)], target, summed
 
     def _scalar_hidden_ops(
         self,
@@ -438,7 +439,7 @@ class StackedNet:
         tensors are read only by the mask, the bias sum and that product. (With one unit, [G, R, 1] and
         [G, 1, R] are the same memory.)
         """
-        n_models, n_in, n_rows = self.n_models, inputs.shape[-2], inputs.shape[-1]
+        n_models, n_in = self.n_models, inputs.shape[-2]
         first_weight = self.weights[0].view(n_models, 1, n_in)  # [G, F+1, 1] as [G, 1, F+1]
         weight, bias = self.weights[1], self.biases[1]
         masked = gradients[1]  # [G, 1, R]; relu masks it in place (the unmasked gradient is not needed after)
@@ -448,7 +449,7 @@ class StackedNet:
         first_grad = torch.empty_like(first_weight)
         ops: list[Op] = [
             P(torch.sum, masked, dim=-1, keepdim=True, out=bias_grad),
-            P(self._backward_functions[0], masked, buffers.activations[0].view(n_models, 1, n_rows)),
+            P(self._backward_functions[0], masked, buffers.activations_t[0]),
             P(torch.bmm, masked, self._stacked(inputs)[0], out=summed_by_model),
             P(torch.linalg.vecdot, first_weight, summed_by_model, out=weight_grad[..., 0]),
             P(torch.mul, summed_by_model, weight, out=first_grad),

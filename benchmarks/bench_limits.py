@@ -1,28 +1,31 @@
 """Where the breadth-vs-depth sweep's time goes: the measurements behind issue 3's closing note.
 
-Run: ``.venv/bin/python benchmarks/bench_limits.py {threads,widths,plans,profile}`` (each a minute or less):
+Run: ``.venv/bin/python benchmarks/bench_limits.py {threads,widths,cost,profile}`` (each a minute or less):
 
 - ``threads``: two Python threads, each doing a group's products (the first layer's mm/addmm_ and 100-unit
   bmm/baddbmm_), with and without a per-thread ``torch.set_num_threads(1)``; prints how many times one
   thread's work the pair got done.
 - ``widths``: MKL's GFLOP/s (one thread) for the forward, input-gradient and update products of every hidden
   width of the sweep ([5, n, 150] batches), and the time the sweep's n x n products take at those rates.
-- ``plans``: the engine's serial time (one worker) for the sweep under several per-operation costs of the
-  grouping planner (fewer or more padded groups).
+- ``cost``: every block of the sweep timed alone (one thread) against the engine's cost model
+  (``engine._step_cost``), and that model's two constants fitted to the times.
 - ``profile``: ``torch.profiler``'s table of one worker on the sweep.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from bench_engine import breadth_vs_depth_shape, engine_run
-from dudl.core import engine
+from dudl.core import engine, seeding
+from dudl.core.engine import train
 
 ROWS = 150
 WIDTHS = range(4, 101, 3)
@@ -90,23 +93,41 @@ def widths() -> None:
           f"{total / 2:.2f} s on two with perfect scaling")
 
 
-def plans(epochs: int) -> None:
+def cost(epochs: int) -> None:
+    """Every block of the sweep timed alone (one thread, best of 3) against the engine's cost model, and the two
+    constants of that model fitted to these times (least squares on the relative error)."""
     shape = breadth_vs_depth_shape()
-    default = engine._SECONDS_PER_OPERATION
-    try:
-        for seconds_per_operation in (8e-6, 4e-6, 2e-6, 1e-6):
-            engine._SECONDS_PER_OPERATION = seconds_per_operation
-            plan = engine._plan_groups(shape.architectures, ROWS)
-            padded_flops = sum(6 * ROWS * len(members) * (padded.n_params - sum(padded.sizes[1:]))
-                               for members, padded in plan) * 500
-            run = engine_run(shape, epochs=epochs, threads=1)
+    keys = [seeding.key(0, seeding.MODEL, k) for k in range(shape.n_models)]
+    torch.set_num_threads(1)
+    measured, operations, flops = [], [], []
+    print(f"block (layers, width, models)  measured  model  (ms per step, one thread, timed over {epochs} epochs)")
+    for block in engine._plan_blocks(shape.architectures, ROWS, shape.epochs):
+        members, sizes = block[0], block[1].sizes
+
+        def run(n_epochs: int, members: list[int] = members) -> None:
+            train([shape.architectures[k] for k in members], shape.inputs, shape.targets,
+                  learning_rates=shape.learning_rates[members], epochs=n_epochs, keys=[keys[k] for k in members],
+                  record=(), threads=1)
+
+        run(2)
+        best = math.inf
+        for _ in range(3):
             start = time.perf_counter()
-            run()
-            seconds = (time.perf_counter() - start) * 500 / epochs
-            print(f"{seconds_per_operation:.0e} s per operation: {len(plan)} groups, {padded_flops / 1e9:.0f} GFLOP "
-                  f"padded, serial {seconds:.2f} s for 500 epochs (timed over {epochs})")
-    finally:
-        engine._SECONDS_PER_OPERATION = default
+            run(epochs)
+            best = min(best, (time.perf_counter() - start) / epochs)
+        measured.append(best)
+        operations.append(7 * (len(sizes) - 1) + 6)
+        flops.append(engine._step_flops(sizes, len(members), ROWS))
+        print(f"{len(sizes) - 3:d} x {sizes[1]:3d} x {len(members):d}  {best * 1e3:10.3f}  "
+              f"{engine._step_cost(sizes, len(members), ROWS) * 1e3:6.3f}")
+    times = np.array(measured)
+    terms = np.stack([np.array(operations, float), np.array(flops, float)], 1) / times[:, None]
+    (per_operation, per_flop), *_ = np.linalg.lstsq(terms, np.ones_like(times), rcond=None)
+    model = sum(engine._step_cost(b[1].sizes, len(b[0]), ROWS) for b in engine._plan_blocks(
+        shape.architectures, ROWS, shape.epochs))
+    print(f"sweep: {times.sum() * shape.epochs:.2f} s of one thread measured, {model * shape.epochs:.2f} s "
+          f"by the cost model; fitted: {per_operation * 1e6:.2f} us per operation, {1 / per_flop / 1e9:.0f} "
+          f"GFLOP/s (engine: {engine._SECONDS_PER_OPERATION * 1e6:g} us, {engine._FLOPS_PER_SECOND / 1e9:g})")
 
 
 def profile(epochs: int) -> None:
@@ -118,15 +139,15 @@ def profile(epochs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["threads", "widths", "plans", "profile"])
-    parser.add_argument("--epochs", type=int, default=100, help="epochs timed by plans and profile")
+    parser.add_argument("what", choices=["threads", "widths", "cost", "profile"])
+    parser.add_argument("--epochs", type=int, default=100, help="epochs timed by cost and profile")
     args = parser.parse_args()
     if args.what == "threads":
         threads()
     elif args.what == "widths":
         widths()
-    elif args.what == "plans":
-        plans(args.epochs)
+    elif args.what == "cost":
+        cost(args.epochs)
     else:
         profile(args.epochs)
 

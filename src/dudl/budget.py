@@ -471,7 +471,7 @@ def check(experiment_id: str, params: Any, limits: Limits | None = None) -> Esti
                     else ("its parameters make", "raise the limit"))
     raise ParamError(
         f"{experiment_id}: {what} the run too big: about {_bytes_text(size.memory_bytes)} of memory and "
-        f"{_seconds_text(size.seconds)} of computation (estimated), above the limit {option} {limit} "
+        f"{seconds_text(size.seconds)} of computation (estimated), above the limit {option} {limit} "
         f"({keyword}= in dudl.run); {advice}"
     )
 
@@ -512,7 +512,8 @@ def _bytes_text(n: float) -> str:
     return f"{n:.0f} B"
 
 
-def _seconds_text(seconds: float) -> str:
+def seconds_text(seconds: float) -> str:
+    """``seconds`` for people: "3 min", "1.5 h", "22 s"."""
     for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"

@@ -222,11 +222,18 @@ def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seco
     with blocks.run_context(experiment_id=experiment_id, params=params.to_dict(), plan_only=True) as context:
         if item.uses_torch:
             item.load().run(params, device)
-    totals = {name: sum(plan[name] for plan in context.plans) for name in ("models", "model_epochs", "flops",
-                                                                             "blocks")}
+    totals = {name: sum(plan[name] for plan in context.plans)
+              for name in ("models", "model_epochs", "flops", "blocks", "seconds", "wall_seconds")}
+    training = "no training"
+    if context.plans:  # the engine's cost model of the planned blocks, scaled to this machine's measured speed
+        from dudl.core import engine
+
+        speed = engine.machine_speed()
+        training = (f"training estimated at {totals['wall_seconds'] * speed:.1f} s on this machine "
+                    f"({totals['seconds'] * speed:.1f} s of one core's work)")
     print(f"{experiment_id}: {totals['models']} models, {totals['model_epochs']} model-epochs, "
           f"{totals['flops']:.3g} FLOPs, {totals['blocks']} blocks in {len(context.plans)} engine call(s); "
-          + ("no time estimate" if seconds is None else f"estimated {seconds:.1f} s on one core of this machine")
+          + training + ("" if seconds is None else f"; run-size budget: at most {budget.seconds_text(seconds)}")
           + " (dry run: nothing trained or written)")
 
 

@@ -215,3 +215,39 @@ def test_an_interrupted_run_resumes_from_the_cache_with_the_same_bytes(tmp_path)
     strip = {"elapsed_s": 0.0}
     assert dudl.Result(**{**vars(resumed), **strip}).to_json() == dudl.Result(**{**vars(uninterrupted),
                                                                                 **strip}).to_json()
+
+
+def test_makespan_gives_each_block_to_the_least_loaded_thread() -> None:
+    assert engine._makespan([3, 5, 3, 4, 3], 2) == 10  # 5+3 | 4+3+3
+    assert engine._makespan([3, 5, 3, 4, 3], 1) == 18
+    assert engine._makespan([3, 5, 3, 4, 3], 8) == 5
+    assert engine._makespan([], 2) == 0
+
+
+def test_the_machine_speed_is_measured_outside_a_dry_run() -> None:
+    """A dry run's engine calls only plan: the speed measurement must train for real, and plan nothing."""
+    engine.machine_speed.cache_clear()
+    try:
+        with blocks.run_context(experiment_id="x", plan_only=True) as context:
+            speed = engine.machine_speed()
+        assert context.plans == [] and context.total == 0
+        # 30 epochs of real training take milliseconds; a plan-only call would take microseconds
+        assert 0.05 < speed < 20
+    finally:
+        engine.machine_speed.cache_clear()
+
+
+def test_a_dry_run_estimate_is_the_plans_cost_times_the_machine_speed(monkeypatch, capsys) -> None:
+    from dudl import cli
+
+    printed = []
+    for speed in (1.0, 3.0):
+        monkeypatch.setattr(engine, "machine_speed", lambda speed=speed: speed)
+        cli._print_plan("ann.hidden-units", {"reps": 2}, "cpu", 12.5)
+        printed.append(capsys.readouterr().out)
+    epochs = dudl.registry.resolve("ann.hidden-units", {}).epochs
+    plan = engine._plan_blocks(hidden_units()["architectures"] * 2, 150, epochs)
+    costs = [epochs * engine._step_cost(padded.sizes, len(members), 150) for members, padded in plan]
+    for speed, line in zip((1.0, 3.0), printed, strict=True):
+        assert (f"training estimated at {engine._makespan(costs, torch.get_num_threads()) * speed:.1f} s on this "
+                f"machine ({sum(costs) * speed:.1f} s of one core's work); run-size budget: at most 12 s") in line

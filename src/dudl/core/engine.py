@@ -17,11 +17,13 @@ API CONTRACT (the experiments are written against it; keep it stable):
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import hashlib
 import json
 import math
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor
 from contextvars import ContextVar
@@ -329,17 +331,16 @@ def _normalise_mask(mask: torch.Tensor | None, n_models: int, epochs: int, n_row
 # ---------------------------------------------------------------------------------------------------------
 # grouping / padding: each architecture has ONE padded shape; blocks of models of one padded shape
 
-# Cost model of one training step of a block (seconds): a fixed cost per tensor operation plus its matrix
-# work. It sizes the blocks, picks the thread count and gives --dry-run's estimate.
-# The per-operation cost also carries each block's fixed per-step costs (Python, the loop, the second
-# worker waiting on the GIL); how the constants were chosen: docs/engine.md#tuning-notes.
-_SECONDS_PER_OPERATION = 8e-6
-_FLOPS_PER_SECOND = 5e10
+# Cost model of one training step of a block on one thread (seconds): a fixed cost per tensor operation (Python,
+# dispatch, small kernels) plus its matrix work. It sizes the blocks and, times machine_speed(), gives --dry-run's
+# estimate; the constants were fitted with benchmarks/bench_limits.py cost (docs/engine.md#tuning-notes).
+_SECONDS_PER_OPERATION = 4e-6
+_FLOPS_PER_SECOND = 1e11
 # above this many FLOPs per step, blocks are trained in parallel threads (below, thread overhead wins)
 _PARALLEL_FLOPS = 2e8
 # a group of models of one padded shape is cut into blocks of about this many estimated seconds: small enough
 # to resume, cache and spread over workers, big enough that the per-operation costs stay small
-_BLOCK_SECONDS = 5.0
+_BLOCK_SECONDS = 2.5
 # at most this many models in a block sent to an executor (other processes, a cluster), so that a big sweep
 # spreads over its workers; in this process a block holds any number (each block costs its per-operation time
 # every step: ann.learning-rates' 2000-model meta-experiment in 8 blocks of 250 took 0.9 s of CPU, in one 0.8 s)
@@ -403,6 +404,40 @@ def _plan_blocks(
         bounds = np.linspace(0, len(members), n_blocks + 1).round().astype(int)
         plan += [(members[start:stop], padded) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
     return plan
+
+
+def _makespan(costs: Sequence[float], workers: int) -> float:
+    """How long blocks of these ``costs`` take on ``workers`` threads, each taking the biggest block left."""
+    loads = [0.0] * max(workers, 1)
+    for cost in sorted(costs, reverse=True):
+        loads[loads.index(min(loads))] += cost
+    return max(loads)
+
+
+@functools.cache
+def machine_speed() -> float:
+    """This machine's seconds per second of the cost model (above 1: slower than the machine it was fitted on),
+    measured once per process: a reference block of four 4-64-64-3 nets and one 4-4-4-4-3 net trained on one
+    thread for 30 epochs (about 30 ms), the best of three. --dry-run multiplies its estimate by it."""
+    generator = torch.Generator().manual_seed(0)
+    inputs, targets = torch.randn(150, 4, generator=generator), torch.randint(0, 3, (150,), generator=generator)
+    wide = Architecture(sizes=(4, 64, 64, 3), activations=("relu", "relu", "none"), loss="cross_entropy")
+    narrow = Architecture(sizes=(4, 4, 4, 4, 3), activations=("relu", "relu", "relu", "none"), loss="cross_entropy")
+    architectures, epochs = [wide] * 4 + [narrow], 30
+    keys = [np.random.SeedSequence(k) for k in range(len(architectures))]
+
+    def seconds(n_epochs: int) -> float:
+        start = time.perf_counter()
+        train(architectures, inputs, targets, learning_rates=[0.01] * len(architectures), epochs=n_epochs,
+              keys=keys, record=(), threads=1)
+        return time.perf_counter() - start
+
+    def measure() -> float:
+        seconds(2)  # first-touch allocations
+        model = epochs * (_step_cost(wide.sizes, 4, 150) + _step_cost(narrow.sizes, 1, 150))
+        return min(seconds(epochs) for _ in range(3)) / model
+
+    return contextvars.Context().run(measure)  # outside any run's context (a dry run's plan-only engine calls)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -564,6 +599,7 @@ def train(
     if context is not None and context.plan_only:  # --dry-run: the plan, zeros for the numbers
         context.plans.append({
             "models": n_models, "model_epochs": n_models * epochs, "blocks": len(plan),
+            "seconds": sum(costs), "wall_seconds": _makespan(costs, threads),
             "flops": epochs * max(n_batches, 1) * sum(_step_flops(padded.sizes, len(members), rows_per_step)
                                                       for members, padded in plan),
         })

@@ -229,7 +229,7 @@ def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seco
         from dudl.core import engine
 
         speed = engine.machine_speed()
-        training = (f"training estimated at {totals['wall_seconds'] * speed:.1f} s on this machine "
+        training = (f"training estimated at {totals['wall_seconds'] * speed:.1f} s on this machine's CPU "
                     f"({totals['seconds'] * speed:.1f} s of one core's work)")
     print(f"{experiment_id}: {totals['models']} models, {totals['model_epochs']} model-epochs, "
           f"{totals['flops']:.3g} FLOPs, {totals['blocks']} blocks in {len(context.plans)} engine call(s); "

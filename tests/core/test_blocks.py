@@ -250,4 +250,4 @@ def test_a_dry_run_estimate_is_the_plans_cost_times_the_machine_speed(monkeypatc
     costs = [epochs * engine._step_cost(padded.sizes, len(members), 150) for members, padded in plan]
     for speed, line in zip((1.0, 3.0), printed, strict=True):
         assert (f"training estimated at {engine._makespan(costs, torch.get_num_threads()) * speed:.1f} s on this "
-                f"machine ({sum(costs) * speed:.1f} s of one core's work); run-size budget: at most 12 s") in line
+                f"machine's CPU ({sum(costs) * speed:.1f} s of one core's work); run-size budget: at most 12 s") in line

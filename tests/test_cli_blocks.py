@@ -42,7 +42,8 @@ def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ann.hidden-units: 256 models, 38400 model-epochs, 2.51e+11 FLOPs, 12 blocks in 1 "
                                   "engine call(s); training estimated at ")
-    assert " s on this machine's CPU (" in proc.stdout and " s of one core's work); run-size budget: at most " in proc.stdout
+    assert " s on this machine's CPU (" in proc.stdout
+    assert " s of one core's work); run-size budget: at most " in proc.stdout
     assert proc.stdout.endswith(" (dry run: nothing trained or written)\n")
     assert list(tmp_path.iterdir()) == []
 

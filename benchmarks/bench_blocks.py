@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import dudl
+from dudl.executors import local_dask_cluster
 
 SWEEPS = {"ann.breadth-vs-depth": {"reps": 4}, "ann.hidden-units": {"reps": 10}}
 
@@ -31,13 +32,12 @@ def wall(experiment_id: str, **options: object) -> float:
 
 
 def main(runs: int = 3, only: tuple[str, ...] = ()) -> None:
-    from distributed import Client, LocalCluster
-
     sweeps = {name: params for name, params in SWEEPS.items() if not only or name in only}
 
+    # the cluster leaves this process's environment as it was (else torch, imported by the first run, would
+    # get OMP_NUM_THREADS=1 from Dask and the local row would run on one thread)
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool, \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+            local_dask_cluster(2) as client:
         executors = {"local": None, "processes:2": pool, "dask LocalCluster(2x1)": client.get_executor()}
         for experiment_id, params in sweeps.items():  # warm-up: imports in every worker
             for executor in executors.values():

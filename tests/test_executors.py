@@ -15,7 +15,7 @@ from dudl import executors
 from dudl.core import engine
 from dudl.params import ParamError
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 EXPERIMENTS = {
     "ann.hidden-units": dict(n_hidden=(1, 7, 30, 64), epochs=20, reps=3),
@@ -38,8 +38,7 @@ def local() -> dict[str, dudl.Result]:
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as dask_client:
+    with executors.local_dask_cluster(2) as dask_client:
         yield dask_client
 
 
@@ -110,3 +109,21 @@ def test_an_unreachable_scheduler_is_one_line(monkeypatch) -> None:
     message = str(error.value)
     assert message.startswith(f"--executor dask:{address}: cannot reach a Dask scheduler there (")
     assert "\n" not in message
+
+
+@pytest.mark.slow
+def test_a_local_cluster_leaves_this_process_environment_as_it_was(monkeypatch) -> None:
+    """Dask's nannies set MKL_NUM_THREADS=1 (and more; a value already set, as OMP_NUM_THREADS here, is kept) in
+    this process before spawning their workers: put back here, the workers keep them."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MALLOC_TRIM_THRESHOLD_", "PYTHONHASHSEED")
+    before = {name: os.environ.get(name) for name in names}
+    with executors.local_dask_cluster(1) as dask_client:
+        assert {name: os.environ.get(name) for name in names} == before
+        def worker_environment(name: str) -> str | None:  # pickled by value: os is the worker's
+            return os.environ.get(name)
+
+        assert dask_client.submit(worker_environment, "OMP_NUM_THREADS").result() == "7"
+        assert dask_client.submit(worker_environment, "MKL_NUM_THREADS").result() == "1"
+    assert {name: os.environ.get(name) for name in names} == before

@@ -78,15 +78,44 @@ def _close_pool(pool: ProcessPoolExecutor) -> None:
 
 
 @contextlib.contextmanager
+def local_dask_cluster(n_workers: int) -> Iterator[object]:
+    """A Client of a Dask LocalCluster of ``n_workers`` single-threaded worker processes, closed on leaving.
+
+    Dask's nannies put their workers' variables (``distributed.nanny.pre-spawn-environ``: OMP_NUM_THREADS=1 and
+    others, and a PYTHONHASHSEED) in this process's environment before they spawn a worker, and leave them there:
+    torch imported here later would get one thread, and every process started from here those values. They are
+    put back as they were once the workers have started, and again when the cluster closes (a worker the nanny
+    restarts in between sets them again until then)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    names = [*dask.config.get("distributed.nanny.pre-spawn-environ", {}), "PYTHONHASHSEED"]
+    before = {name: os.environ.get(name) for name in names}
+
+    def restore() -> None:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    try:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        restore()
+        with cluster, Client(cluster) as client:
+            yield client
+    finally:
+        restore()
+
+
+@contextlib.contextmanager
 def _dask_client(address: str | None) -> Iterator[object]:
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise ParamError("--executor dask needs the dask extra: pip install 'dudl[dask]'") from None
     if address is None:
-        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        with cluster, Client(cluster) as client:
+        with local_dask_cluster(os.cpu_count() or 1) as client:
             yield client
         return
     try:

@@ -100,7 +100,9 @@ def local_dask_cluster(n_workers: int) -> Iterator[object]:
                 os.environ[name] = value
 
     try:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # the scheduler's HTTP server on a free port: ":8787" (also what None gives) warns on stderr when another
+        # Dask cluster already has it
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
         restore()
         with cluster, Client(cluster) as client:
             yield client

@@ -418,7 +418,7 @@ def _makespan(costs: Sequence[float], workers: int) -> float:
 def machine_speed() -> float:
     """This machine's seconds per second of the cost model (above 1: slower than the machine it was fitted on),
     measured once per process: a reference block of four 4-64-64-3 nets and one 4-4-4-4-3 net trained on one
-    thread for 30 epochs (about 30 ms), the best of three. --dry-run multiplies its estimate by it."""
+    thread for 30 epochs, the best of three (about 50 ms in all). --dry-run multiplies its estimate by it."""
     generator = torch.Generator().manual_seed(0)
     inputs, targets = torch.randn(150, 4, generator=generator), torch.randint(0, 3, (150,), generator=generator)
     wide = Architecture(sizes=(4, 64, 64, 3), activations=("relu", "relu", "none"), loss="cross_entropy")

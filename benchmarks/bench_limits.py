@@ -99,10 +99,10 @@ def cost(epochs: int) -> None:
     shape = breadth_vs_depth_shape()
     keys = [seeding.key(0, seeding.MODEL, k) for k in range(shape.n_models)]
     torch.set_num_threads(1)
-    measured, operations, flops = [], [], []
+    measured, modelled, operations, flops = [], [], [], []
     print(f"block (layers, width, models)  measured  model  (ms per step, one thread, timed over {epochs} epochs)")
-    for block in engine._plan_blocks(shape.architectures, ROWS, shape.epochs):
-        members, sizes = block[0], block[1].sizes
+    for members, padded in engine._plan_blocks(shape.architectures, ROWS, shape.epochs):
+        sizes = padded.sizes
 
         def run(n_epochs: int, members: list[int] = members) -> None:
             train([shape.architectures[k] for k in members], shape.inputs, shape.targets,
@@ -116,16 +116,14 @@ def cost(epochs: int) -> None:
             run(epochs)
             best = min(best, (time.perf_counter() - start) / epochs)
         measured.append(best)
-        operations.append(7 * (len(sizes) - 1) + 6)
+        modelled.append(engine._step_cost(sizes, len(members), ROWS))
+        operations.append(engine._step_operations(sizes))
         flops.append(engine._step_flops(sizes, len(members), ROWS))
-        print(f"{len(sizes) - 3:d} x {sizes[1]:3d} x {len(members):d}  {best * 1e3:10.3f}  "
-              f"{engine._step_cost(sizes, len(members), ROWS) * 1e3:6.3f}")
+        print(f"{len(sizes) - 3:d} x {sizes[1]:3d} x {len(members):d}  {best * 1e3:10.3f}  {modelled[-1] * 1e3:6.3f}")
     times = np.array(measured)
     terms = np.stack([np.array(operations, float), np.array(flops, float)], 1) / times[:, None]
     (per_operation, per_flop), *_ = np.linalg.lstsq(terms, np.ones_like(times), rcond=None)
-    model = sum(engine._step_cost(b[1].sizes, len(b[0]), ROWS) for b in engine._plan_blocks(
-        shape.architectures, ROWS, shape.epochs))
-    print(f"sweep: {times.sum() * shape.epochs:.2f} s of one thread measured, {model * shape.epochs:.2f} s "
+    print(f"sweep: {times.sum() * shape.epochs:.2f} s of one thread measured, {sum(modelled) * shape.epochs:.2f} s "
           f"by the cost model; fitted: {per_operation * 1e6:.2f} us per operation, {1 / per_flop / 1e9:.0f} "
           f"GFLOP/s (engine: {engine._SECONDS_PER_OPERATION * 1e6:g} us, {engine._FLOPS_PER_SECOND / 1e9:g})")
 

@@ -382,9 +382,13 @@ def _step_flops(sizes: tuple[int, ...], n_models: int, n_rows: int) -> int:
     return 6 * n_rows * n_models * weights + 10 * n_rows * n_models * units
 
 
+def _step_operations(sizes: tuple[int, ...]) -> int:
+    """About how many tensor operations one training step of a net of these layer sizes runs."""
+    return 7 * (len(sizes) - 1) + 6
+
+
 def _step_cost(sizes: tuple[int, ...], n_models: int, n_rows: int) -> float:
-    n_layers = len(sizes) - 1
-    return _SECONDS_PER_OPERATION * (7 * n_layers + 6) + _step_flops(sizes, n_models, n_rows) / _FLOPS_PER_SECOND
+    return _SECONDS_PER_OPERATION * _step_operations(sizes) + _step_flops(sizes, n_models, n_rows) / _FLOPS_PER_SECOND
 
 
 def _plan_blocks(
@@ -407,7 +411,9 @@ def _plan_blocks(
 
 
 def _makespan(costs: Sequence[float], workers: int) -> float:
-    """How long blocks of these ``costs`` take on ``workers`` threads, each taking the biggest block left."""
+    """About how long blocks of these ``costs`` take on ``workers`` threads: the longest thread when each free
+    thread takes the biggest block left (the engine's threads take from both ends, blocks._run_in_threads;
+    for an estimate the simpler schedule is close enough)."""
     loads = [0.0] * max(workers, 1)
     for cost in sorted(costs, reverse=True):
         loads[loads.index(min(loads))] += cost

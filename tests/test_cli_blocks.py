@@ -4,6 +4,8 @@ line, no result; the rerun resumes from the cached blocks and writes the same JS
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,15 +54,23 @@ def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
 def test_ctrl_c_keeps_finished_blocks_and_the_rerun_writes_the_same_json(tmp_path, cli_json) -> None:
     cache = tmp_path / "cache"
     args = ["run", "ann.hidden-units", "--reps", "8", "--param", "epochs=300", "--json", "--no-figures"]
+    # two engine threads (the tests' other processes use one): Ctrl-C reaches the main thread while both
+    # worker threads train blocks, and must stop them at their next epoch, not after the sweep
     run = subprocess.Popen([DUDL, *args, "--cache", str(cache), "--out", "first"], cwd=tmp_path, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "OMP_NUM_THREADS": "2"})
     while not list(cache.glob("*.block")) and run.poll() is None:  # interrupted once a block is finished
         time.sleep(0.05)
     run.send_signal(signal.SIGINT)
+    signalled = time.monotonic()
     out, err = run.communicate(timeout=600)
+    stopped_after = time.monotonic() - signalled
     assert run.returncode == 130 and out == ""
     assert err.startswith("dudl: interrupted by SIGINT (ann.hidden-units: ") and err.count("\n") == 1
     assert f"blocks of its sweep done); finished blocks are kept in {cache}, the same command resumes" in err
+    done, total = map(int, re.search(r"(\d+) of (\d+) blocks", err).groups())
+    # 17 blocks of about 1.2 s of one core each: the rest of the sweep would take 8 s or more on these 2 cores
+    assert total == 17 and done <= 4, err
+    assert stopped_after < 5, stopped_after
     assert not (tmp_path / "first").exists()
     stored = len(list(cache.glob("*.block")))
     resumed = cli_json("ann.hidden-units", *args[2:], "--cache", str(cache), "--out", "second")

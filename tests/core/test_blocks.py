@@ -4,6 +4,8 @@ size, with one or two threads, as repetition r of any number of repetitions; pro
 from __future__ import annotations
 
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -190,6 +192,40 @@ def test_a_cancel_on_two_threads_stops_both_and_runs_no_more_blocks(monkeypatch)
         train(sweep, threads=2, progress=lambda done, total: progress.append(done),
               cancel=lambda: len(progress) >= 3)
     assert 1 <= len(started) <= 4 and max(progress) < 128 * EPOCHS / 4
+
+
+def test_a_failed_block_stops_the_other_thread_at_its_next_epoch(monkeypatch) -> None:
+    """No progress or cancel listens (engine.train's defaults): when one thread's block fails, as when Ctrl-C
+    reaches the main thread, the block the other thread is training stops at its next epoch, and no thread
+    takes another block."""
+    sweep = hidden_units()
+    monkeypatch.setattr(engine, "_LOCAL_BLOCK_MODELS", 4)  # 32 blocks
+    trained_an_epoch = threading.Event()
+    started, finished = [], []
+    block, advance = engine.train_block, blocks.Hooks.advance
+
+    def first_fails(task, hooks=None):
+        started.append(task)
+        if len(started) == 1:
+            assert trained_an_epoch.wait(20)  # the other thread's block is in flight
+            raise RuntimeError("a failed block")
+        finished.append(block(task, hooks))
+        return finished[-1]
+
+    def after_an_epoch(hooks, model_epochs, *, force=False):
+        if model_epochs:
+            trained_an_epoch.set()
+            for _ in range(200):  # until the failure is seen (at most 20 s), so that the block is still running
+                if hooks.stopped:
+                    break
+                time.sleep(0.1)
+        advance(hooks, model_epochs, force=force)
+
+    monkeypatch.setattr(engine, "train_block", first_fails)
+    monkeypatch.setattr(blocks.Hooks, "advance", after_an_epoch)
+    with pytest.raises(RuntimeError, match="a failed block"):
+        train(sweep, threads=2)
+    assert len(started) == 2 and finished == []
 
 
 def test_an_interrupted_run_resumes_from_the_cache_with_the_same_bytes(tmp_path) -> None:

@@ -157,11 +157,6 @@ class Hooks:
         self._lock = threading.Lock()
         self._last = time.monotonic()
 
-    @property
-    def active(self) -> bool:
-        """Whether anything listens: else blocks skip the per-epoch call."""
-        return self.progress is not None or self.cancel is not None
-
     def advance(self, model_epochs: int, *, force: bool = False) -> None:
         """Count ``model_epochs`` more; report and check for cancellation if ``INTERVAL`` has passed."""
         with self._lock:
@@ -232,19 +227,15 @@ def execute(
             with context.lock:
                 context.blocks_done += 1
 
-    try:
-        if executor is None and (workers <= 1 or len(pending) <= 1):
-            for index in pending:
-                finished(index, function(tasks[index], hooks))
-        elif executor is None:
-            _run_in_threads(pending, lambda index: finished(index, function(tasks[index], hooks)), hooks,
-                            min(workers, len(pending)))
-        else:
-            futures = {executor.submit(function, tasks[i]): i for i in pending}
-            _collect(futures, finished, hooks, model_epochs)
-    except BaseException:
-        hooks.stopped = True  # the blocks still running in this process stop at their next epoch
-        raise
+    if executor is None and (workers <= 1 or len(pending) <= 1):
+        for index in pending:
+            finished(index, function(tasks[index], hooks))
+    elif executor is None:
+        _run_in_threads(pending, lambda index: finished(index, function(tasks[index], hooks)), hooks,
+                        min(workers, len(pending)))
+    else:
+        futures = {executor.submit(function, tasks[i]): i for i in pending}
+        _collect(futures, finished, hooks, model_epochs)
     hooks.advance(0, force=True)
     return [results[i] for i in range(len(tasks))]
 
@@ -285,6 +276,9 @@ def _collect(futures: dict, finished: Callable[[int, Arrays], None], hooks: Hook
                     hooks.advance(model_epochs[index])
             if model_epochs is not None:
                 hooks.advance(0)  # the cancel check while remote blocks run
+    except BaseException:  # Ctrl-C in this (main) thread, a cancel, a failed block: before any thread is waited
+        hooks.stopped = True  # for, the blocks running in this process's threads stop at their next epoch
+        raise
     finally:
         for future in remaining:
             future.cancel()

@@ -778,7 +778,7 @@ def train_block(task: _BlockTask, hooks: blocks.Hooks | None = None) -> dict[str
         shuffle=task.shuffle,
         wanted=set(task.wanted),
         device=device,
-        on_epoch=functools.partial(hooks.advance, n_models) if hooks is not None and hooks.active else None,
+        on_epoch=None if hooks is None else functools.partial(hooks.advance, n_models),
     )
     arrays = {"outputs": outputs, **group_records}
     for layer, (weight, bias) in enumerate(zip(*net.linear_parameters(), strict=True)):

@@ -50,36 +50,59 @@ def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.slow
-def test_ctrl_c_keeps_finished_blocks_and_the_rerun_writes_the_same_json(tmp_path, cli_json) -> None:
-    cache = tmp_path / "cache"
-    args = ["run", "ann.hidden-units", "--reps", "8", "--param", "epochs=300", "--json", "--no-figures"]
-    # two engine threads (the tests' other processes use one): Ctrl-C reaches the main thread while both
-    # worker threads train blocks, and must stop them at their next epoch, not after the sweep
-    run = subprocess.Popen([DUDL, *args, "--cache", str(cache), "--out", "first"], cwd=tmp_path, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "OMP_NUM_THREADS": "2"})
-    while not list(cache.glob("*.block")) and run.poll() is None:  # interrupted once a block is finished
+SWEEP = ["run", "ann.hidden-units", "--reps", "8", "--param", "epochs=300", "--json", "--no-figures"]
+
+
+def ctrl_c_after_the_first_block(cwd: Path, cache: Path, *options: str) -> tuple[str, int, int, float]:
+    """Start ``dudl`` SWEEP (17 blocks of about 1.2 s of one core each, on two engine threads: the tests' other
+    processes use one) in a process group of its own, and once a block is in ``cache`` send SIGINT to the group,
+    as Ctrl-C on a terminal does (pool and Dask workers get it too). Asserts exit 130, nothing on stdout and no
+    result folder; returns stderr, the blocks done and planned it reports, and the seconds it took to stop."""
+    run = subprocess.Popen([DUDL, *SWEEP, "--cache", str(cache), "--out", "first", *options], cwd=cwd, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                           env={**os.environ, "OMP_NUM_THREADS": "2"})
+    while not list(cache.glob("*.block")) and run.poll() is None:
         time.sleep(0.05)
-    run.send_signal(signal.SIGINT)
+    os.killpg(run.pid, signal.SIGINT)
     signalled = time.monotonic()
     out, err = run.communicate(timeout=600)
     stopped_after = time.monotonic() - signalled
-    assert run.returncode == 130 and out == ""
+    assert run.returncode == 130 and out == "", err
+    assert not (cwd / "first").exists()
+    done, total = map(int, re.search(r"(\d+) of (\d+) blocks", err).groups())
+    return err, done, total, stopped_after
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_finished_blocks_and_the_rerun_writes_the_same_json(tmp_path, cli_json) -> None:
+    cache = tmp_path / "cache"
+    err, done, total, stopped_after = ctrl_c_after_the_first_block(tmp_path, cache)
     assert err.startswith("dudl: interrupted by SIGINT (ann.hidden-units: ") and err.count("\n") == 1
     assert f"blocks of its sweep done); finished blocks are kept in {cache}, the same command resumes" in err
-    done, total = map(int, re.search(r"(\d+) of (\d+) blocks", err).groups())
-    # 17 blocks of about 1.2 s of one core each: the rest of the sweep would take 8 s or more on these 2 cores
+    # both engine threads stop at their next epoch, not after the sweep (8 s or more on these 2 cores)
     assert total == 17 and done <= 4, err
     assert stopped_after < 5, stopped_after
-    assert not (tmp_path / "first").exists()
     stored = len(list(cache.glob("*.block")))
-    resumed = cli_json("ann.hidden-units", *args[2:], "--cache", str(cache), "--out", "second")
-    uninterrupted = cli_json("ann.hidden-units", *args[2:], "--no-cache", "--out", "third")
+    resumed = cli_json("ann.hidden-units", *SWEEP[2:], "--cache", str(cache), "--out", "second")
+    uninterrupted = cli_json("ann.hidden-units", *SWEEP[2:], "--no-cache", "--out", "third")
     assert stored >= 1 and len(list(cache.glob("*.block"))) > stored
     for result in (resumed, uninterrupted):
         result.pop("elapsed_s")
     assert json.dumps(resumed) == json.dumps(uninterrupted)
     assert Path(tmp_path / "second").is_dir()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["processes:2", "dask"])
+def test_ctrl_c_stops_the_workers_with_one_line(tmp_path, executor) -> None:
+    """The pool's and the LocalCluster's worker processes get Ctrl-C too: no traceback or log line of theirs,
+    and the blocks they run are dropped, not finished."""
+    cache = tmp_path / "cache"
+    err, done, total, stopped_after = ctrl_c_after_the_first_block(tmp_path, cache, "--executor", executor)
+    assert err == (f"dudl: interrupted by SIGINT (ann.hidden-units: {done} of 17 blocks of its sweep done); "
+                   f"finished blocks are kept in {cache}, the same command resumes from them; no result was "
+                   "written\n")
+    assert done <= 4 and stopped_after < 5, (done, stopped_after)
 
 
 @pytest.mark.parametrize(("seconds", "executor", "yes", "tty", "asked"), [

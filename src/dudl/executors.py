@@ -7,6 +7,7 @@ The API also takes any ``concurrent.futures.Executor``. Results are the same bit
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import re
@@ -40,6 +41,13 @@ def parse(spec: str) -> tuple[str, int | str | None]:
 def _ignore_interrupt() -> None:
     """Pool workers leave Ctrl-C to the main process (which cancels and closes the pool)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def dask_setup(_worker: object) -> None:
+    """The preload of :func:`local_dask_cluster`'s workers (this module, imported in each worker process, restarted
+    ones included): like the process pool's workers, they leave Ctrl-C to the main process. A terminal sends it to
+    the whole process group, and a Dask worker would otherwise stop with a traceback of its own."""
+    _ignore_interrupt()
 
 
 @contextlib.contextmanager
@@ -101,13 +109,26 @@ def local_dask_cluster(n_workers: int) -> Iterator[object]:
 
     try:
         # the scheduler's HTTP server on a free port: ":8787" (also what None gives) warns on stderr when another
-        # Dask cluster already has it
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        # Dask cluster already has it; errors only on stderr (not the warnings of the blocks cancelled by Ctrl-C)
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR, preload=[__name__])
         restore()
         with cluster, Client(cluster) as client:
-            yield client
+            try:
+                yield client
+            except BaseException:
+                _close_workers_now(cluster)
+                raise
     finally:
         restore()
+
+
+def _close_workers_now(cluster: object) -> None:
+    """Close the cluster's workers without waiting for the blocks they run (after Ctrl-C or a failure): a worker
+    still busy after a fifth of a second is killed (a plain close waits up to 4 s for its block)."""
+    import asyncio
+
+    cluster.sync(asyncio.gather, *(nanny.close(timeout=0.25) for nanny in cluster.workers.values()))
 
 
 @contextlib.contextmanager

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import dudl
+
 DUDL = str(Path(sys.executable).with_name("dudl"))
 
 
@@ -126,3 +128,24 @@ def test_a_run_over_ten_minutes_here_asks_first(monkeypatch, seconds, executor, 
     else:
         cli._confirm_long_run("ann.breadth-vs-depth", seconds, executor, yes)
         assert questions == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_report_says_what_it_saved(tmp_path) -> None:
+    """The experiments the report finished stay saved (each complete), index.html is not written, and the line
+    says so rather than "no result was written"."""
+    report, cache = tmp_path / "report", tmp_path / "cache"
+    run = subprocess.Popen([DUDL, "report", "--out", str(report), "--cache", str(cache)], cwd=tmp_path, text=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    while len(list(report.glob("*/result.json"))) < 2 and run.poll() is None:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=600)
+    assert run.returncode == 130 and err.count("\n") == 1, err
+    assert err.startswith("dudl: interrupted by SIGINT (")
+    assert err.endswith(f"; finished blocks are kept in {cache}, the same command resumes from them; the report's "
+                        f"finished experiments are saved in {report}, its index.html was not written\n")
+    saved = sorted(report.glob("*/result.json"))
+    assert len(saved) >= 2 and not (report / "index.html").exists()
+    for path in saved:
+        assert dudl.Result.load(path.parent).id == path.parent.name

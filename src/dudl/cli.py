@@ -174,7 +174,7 @@ def report_command(
                 blocks.session(executor=pool, cache=block_cache):
             failures = build_report(out, reps=reps, device=device, limits=limits)
     except KeyboardInterrupt as error:
-        exit_interrupted(error, _what_was_kept(block_cache))
+        exit_interrupted(error, _what_was_kept(block_cache, report=out))
     if failures:
         print(f"dudl: {len(failures)} experiment(s) failed: {', '.join(failures)}", file=sys.stderr)
         raise typer.Exit(1)
@@ -200,17 +200,19 @@ def _run_with_bar(experiment_id: str, overrides: dict[str, Any], block_cache: An
         exit_interrupted(error, _what_was_kept(block_cache))
 
 
-def _what_was_kept(block_cache: Any) -> str:
-    """What an interrupted run had done and where its finished blocks are (for :func:`exit_interrupted`)."""
+def _what_was_kept(block_cache: Any, report: Path | None = None) -> str:
+    """What an interrupted run (or ``dudl report`` into ``report``) had done, where its finished blocks are and
+    what it wrote (for :func:`exit_interrupted`)."""
     from dudl.core import blocks
 
     context = blocks.last()
     done = "" if context is None else (f" ({context.experiment_id}: {context.blocks_done} of "
                                        f"{context.blocks_total} blocks of its sweep done)")
+    written = ("no result was written" if report is None else
+               f"the report's finished experiments are saved in {report}, its index.html was not written")
     if block_cache is None:
-        return f"{done}; nothing was kept (--no-cache); no result was written"
-    return (f"{done}; finished blocks are kept in {block_cache.folder}, the same command resumes from them; "
-            "no result was written")
+        return f"{done}; nothing was kept (--no-cache); {written}"
+    return f"{done}; finished blocks are kept in {block_cache.folder}, the same command resumes from them; {written}"
 
 
 def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seconds: float | None) -> None:

@@ -107,27 +107,77 @@ def test_ctrl_c_stops_the_workers_with_one_line(tmp_path, executor) -> None:
     assert done <= 4 and stopped_after < 5, (done, stopped_after)
 
 
-@pytest.mark.parametrize(("seconds", "executor", "yes", "tty", "asked"), [
-    (601, "local", False, True, True),
-    (601, "local", True, True, False),  # --yes
-    (601, "processes:4", False, True, False),  # not the local executor
-    (601, "local", False, False, False),  # no terminal to ask on
-    (600, "local", False, True, False),  # 10 minutes or less
+@pytest.mark.parametrize(("bound", "estimate", "executor", "yes", "tty", "asked"), [
+    (900, 601, "local", False, True, True),
+    (900, 601, "local", True, True, False),  # --yes
+    (900, 601, "processes:4", False, True, False),  # not the local executor
+    (900, 601, "local", False, False, False),  # no terminal to ask on
+    (900, 600, "local", False, True, False),  # estimated at 10 minutes or less
+    (600, 601, "local", False, True, False),  # a budget of 10 minutes or less is not planned at all
 ])
-def test_a_run_over_ten_minutes_here_asks_first(monkeypatch, seconds, executor, yes, tty, asked) -> None:
+def test_a_run_estimated_over_ten_minutes_here_asks_first(monkeypatch, bound, estimate, executor, yes, tty,
+                                                          asked) -> None:
+    """The question gives --dry-run's estimate (the planned blocks at this machine's speed), not the budget's
+    upper bound."""
     from dudl import cli
 
-    questions = []
+    questions, planned = [], []
     monkeypatch.setattr(sys.stdin, "isatty", lambda: tty)
     monkeypatch.setattr(cli.typer, "confirm", lambda text, **_: questions.append(text) or False)
+    monkeypatch.setattr(cli, "_plan", lambda *args: planned.append(args) or ({"wall_seconds": estimate}, 1, ""))
+    arguments = ("ann.breadth-vs-depth", {"reps": 9}, "cpu", bound, executor, yes)
     if asked:
         with pytest.raises(cli.typer.Exit):
-            cli._confirm_long_run("ann.breadth-vs-depth", seconds, executor, yes)
+            cli._confirm_long_run(*arguments)
         assert questions == ["ann.breadth-vs-depth is estimated at 10 min on this machine; --executor processes:N or "
                              "dask:ADDRESS spreads it over cores or machines. Run it here?"]
+        assert planned == [("ann.breadth-vs-depth", {"reps": 9}, "cpu")]
     else:
-        cli._confirm_long_run("ann.breadth-vs-depth", seconds, executor, yes)
+        cli._confirm_long_run(*arguments)
         assert questions == []
+
+
+def test_ctrl_c_at_the_question_is_an_interrupt_not_an_error(monkeypatch, capsys) -> None:
+    """click's prompt turns Ctrl-C into Abort: dudl still exits 130 with its one line (EOF stays "aborted")."""
+    from typer._click import termui
+
+    from dudl import cli
+
+    def ctrl_c(_prompt: str) -> str:
+        raise cli.Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(cli, "_plan", lambda *args: ({"wall_seconds": 3600}, 1, ""))
+    monkeypatch.setattr(termui, "visible_prompt_func", ctrl_c)
+    args = ["run", "ann.iris", "--param", "epochs=5000000", "--no-cache", "--no-figures"]
+    with pytest.raises(SystemExit) as stop:
+        cli.main(args)
+    assert stop.value.code == 130 and capsys.readouterr().err.endswith("dudl: interrupted by SIGINT\n")
+    monkeypatch.setattr(termui, "visible_prompt_func", lambda _prompt: (_ for _ in ()).throw(EOFError))
+    with pytest.raises(SystemExit) as stop:
+        cli.main(args)
+    assert stop.value.code == 2 and capsys.readouterr().err.endswith("dudl: error: aborted\n")
+
+
+@pytest.mark.slow
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path) -> None:
+    """`nohup dudl ...` (SIGHUP ignored) and `dudl ... &` in a script (SIGINT ignored) run on when the signal comes."""
+    cache = tmp_path / "cache"
+
+    def ignore() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    sweep = [*SWEEP[:3], "2", *SWEEP[4:]]  # reps 2
+    run = subprocess.Popen([DUDL, *sweep, "--cache", str(cache)], cwd=tmp_path, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ignore)
+    while not list(cache.glob("*.block")) and run.poll() is None:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGHUP)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0 and err == ""
+    assert len(json.loads(out)["metrics"]["accuracy"]) == 2
 
 
 @pytest.mark.slow

@@ -124,7 +124,7 @@ def run_command(
         return
     check_writable(out)
     block_cache = _block_cache(cache, no_cache)
-    _confirm_long_run(experiment_id, seconds, executor, yes)
+    _confirm_long_run(experiment_id, overrides, device, seconds, executor, yes)
     result = _run_with_bar(experiment_id, overrides, block_cache, device=device, limits=limits, executor=executor)
     with _nothing_left_on_failure(out, result.id):
         folder = result.save(out, figures=not no_figures, keep_previous=True)
@@ -206,17 +206,20 @@ def _what_was_kept(block_cache: Any, report: Path | None = None) -> str:
     from dudl.core import blocks
 
     context = blocks.last()
-    done = "" if context is None else (f" ({context.experiment_id}: {context.blocks_done} of "
-                                       f"{context.blocks_total} blocks of its sweep done)")
-    written = ("no result was written" if report is None else
-               f"the report's finished experiments are saved in {report}, its index.html was not written")
+    done = ("" if context is None else f" ({context.experiment_id})" if not context.blocks_total else
+            f" ({context.experiment_id}: {context.blocks_done} of {context.blocks_total} blocks of its sweep done)")
+    written = "no result was written"
+    if report is not None and any(report.glob("*/result.json")):
+        written = f"the report's finished experiments are saved in {report}, its index.html was not written"
     if block_cache is None:
         return f"{done}; nothing was kept (--no-cache); {written}"
     return f"{done}; finished blocks are kept in {block_cache.folder}, the same command resumes from them; {written}"
 
 
-def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seconds: float | None) -> None:
-    """--dry-run: the experiment's engine calls planned (models, model-epochs, FLOPs, blocks), none trained."""
+def _plan(experiment_id: str, overrides: dict[str, Any], device: str) -> tuple[dict[str, float], int, str]:
+    """The engine calls of a run, planned and not trained: their totals (models, model_epochs, flops, blocks, and
+    the cost model's seconds: wall on this machine's threads, and one core's work, both scaled to this machine's
+    measured speed), the number of calls, and the estimate as text ("no training" without a call)."""
     from dudl.core import blocks
 
     item = registry.entry(experiment_id)
@@ -226,23 +229,38 @@ def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seco
             item.load().run(params, device)
     totals = {name: sum(plan[name] for plan in context.plans)
               for name in ("models", "model_epochs", "flops", "blocks", "seconds", "wall_seconds")}
-    training = "no training"
-    if context.plans:  # the engine's cost model of the planned blocks, scaled to this machine's measured speed
-        from dudl.core import engine
+    if not context.plans:
+        return totals, 0, "no training"
+    from dudl.core import engine
 
-        speed = engine.machine_speed()
-        training = (f"training estimated at {totals['wall_seconds'] * speed:.1f} s on this machine's CPU "
-                    f"({totals['seconds'] * speed:.1f} s of one core's work)")
+    speed = engine.machine_speed()  # the cost model of the planned blocks, scaled to this machine
+    totals["seconds"] *= speed
+    totals["wall_seconds"] *= speed
+    return totals, len(context.plans), (f"training estimated at {totals['wall_seconds']:.1f} s on this machine's "
+                                        f"CPU ({totals['seconds']:.1f} s of one core's work)")
+
+
+def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seconds: float | None) -> None:
+    """--dry-run: the experiment's engine calls planned (models, model-epochs, FLOPs, blocks), none trained."""
+    totals, calls, training = _plan(experiment_id, overrides, device)
     print(f"{experiment_id}: {totals['models']} models, {totals['model_epochs']} model-epochs, "
-          f"{totals['flops']:.3g} FLOPs, {totals['blocks']} blocks in {len(context.plans)} engine call(s); "
+          f"{totals['flops']:.3g} FLOPs, {totals['blocks']} blocks in {calls} engine call(s); "
           + training + ("" if seconds is None else f"; run-size budget: at most {budget.seconds_text(seconds)}")
           + " (dry run: nothing trained or written)")
 
 
-def _confirm_long_run(experiment_id: str, seconds: float | None, executor: str, yes: bool) -> None:
-    """A run estimated over CONFIRM_SECONDS on the local executor asks first on a terminal (--yes skips it)."""
+def _confirm_long_run(experiment_id: str, overrides: dict[str, Any], device: str, seconds: float | None,
+                      executor: str, yes: bool) -> None:
+    """A run estimated over CONFIRM_SECONDS on the local executor asks first on a terminal (--yes skips it).
+    ``seconds``: the run-size budget's bound; over CONFIRM_SECONDS, the estimate is --dry-run's (the time of the
+    training on this machine; the bound where the run trains nothing)."""
     local = executor.partition(":")[0] == "local"
     if yes or seconds is None or seconds <= CONFIRM_SECONDS or not local or not sys.stdin.isatty():
+        return
+    totals, calls, _ = _plan(experiment_id, overrides, device)
+    if calls:
+        seconds = totals["wall_seconds"]
+    if seconds <= CONFIRM_SECONDS:
         return
     question = (f"{experiment_id} is estimated at {seconds / 60:.0f} min on this machine; --executor "
                 "processes:N or dask:ADDRESS spreads it over cores or machines. Run it here?")
@@ -402,7 +420,8 @@ class Interrupted(KeyboardInterrupt):
 @contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
     """While the block runs, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted`; once one has, the others
-    are ignored so that they cannot cut the cleanup short. The previous handlers come back at the end."""
+    are ignored so that they cannot cut the cleanup short. The previous handlers come back at the end. A signal
+    ignored when dudl starts stays ignored: ``nohup`` (SIGHUP), ``cmd &`` in a script (SIGINT)."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield
         return
@@ -412,7 +431,8 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(number, signal.SIG_IGN)
         raise Interrupted(signum)
 
-    previous = {number: signal.signal(number, interrupt) for number in EXIT_STATUS}
+    previous = {number: signal.signal(number, interrupt) for number in EXIT_STATUS
+                if signal.getsignal(number) is not signal.SIG_IGN}
     try:
         yield
     finally:
@@ -447,7 +467,9 @@ def main(argv: list[str] | None = None) -> None:
             exit_interrupted(error)
         except typer.Exit as error:
             sys.exit(error.exit_code)
-        except typer.Abort:
+        except typer.Abort as error:  # click's prompt turns Ctrl-C into Abort (EOF on stdin too)
+            if isinstance(error.__context__, KeyboardInterrupt):
+                exit_interrupted(error.__context__)
             _fail("aborted")
         except OSError as error:  # writing to stdout (closed by `| head`, or a full disk) or another file
             if error.errno == errno.EPIPE:

@@ -57,6 +57,9 @@ def open_executor(spec: str | Executor | None) -> Iterator[Executor | None]:
     if spec is None or isinstance(spec, Executor):
         yield spec
         return
+    if not isinstance(spec, str):
+        raise ParamError(f"executor must be a name ({', '.join(NAMES)}) or a concurrent.futures.Executor, "
+                         f"got {type(spec).__name__} {spec!r}")
     name, argument = parse(spec)
     if name == "local":
         yield None
@@ -143,7 +146,8 @@ def _dask_client(address: str | None) -> Iterator[object]:
         return
     try:
         client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
-    except (OSError, TimeoutError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - OSError, TimeoutError, ValueError; TypeError for tls:// or ucx://
+        # without their settings: whatever the reason, no scheduler to run on
         reason = " ".join(str(error).split()) or type(error).__name__
         raise ParamError(f"--executor dask:{address}: cannot reach a Dask scheduler there ({reason})") from None
     with client:

@@ -207,25 +207,25 @@ def execute(
     """
     context = hooks.context
     results: dict[int, Arrays] = {}
-    if cache is not None and keys is not None:
-        for index, key in enumerate(keys):
-            stored = cache.get(key)
-            if stored is not None:
-                results[index] = stored
-                hooks.advance(model_epochs[index])
-    pending = sorted((i for i in range(len(tasks)) if i not in results), key=lambda i: -costs[i])
     if context is not None:
         with context.lock:
             context.blocks_total += len(tasks)
-            context.blocks_done += len(results)
 
-    def finished(index: int, arrays: Arrays) -> None:
+    def finished(index: int, arrays: Arrays, *, store: bool = True) -> None:
         results[index] = arrays
-        if cache is not None and keys is not None:
+        if store and cache is not None and keys is not None:
             cache.put(keys[index], arrays)
         if context is not None:
             with context.lock:
                 context.blocks_done += 1
+
+    if cache is not None and keys is not None:
+        for index, key in enumerate(keys):
+            stored = cache.get(key)
+            if stored is not None:
+                finished(index, stored, store=False)
+                hooks.advance(model_epochs[index])
+    pending = sorted((i for i in range(len(tasks)) if i not in results), key=lambda i: -costs[i])
 
     if executor is None and (workers <= 1 or len(pending) <= 1):
         for index in pending:

@@ -41,6 +41,22 @@ def test_bad_block_options_are_one_line_and_write_nothing(tmp_path, args, messag
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("args", "message"), [
+    (("run", "ann.regression", "--executor", "dask:tls://127.0.0.1:1", "--cache", "new/cache"),
+     "dudl: error: --executor dask:tls://127.0.0.1:1: cannot reach a Dask scheduler there (TLS expects a "),
+    (("report", "--executor", "dask:ucx://127.0.0.1:1", "--cache", "new/cache"),
+     "dudl: error: --executor dask:ucx://127.0.0.1:1: cannot reach a Dask scheduler there ("),
+    (("run", "ann.regression", "--cache", "new", "--no-cache"),
+     "dudl: error: --cache and --no-cache exclude each other; give one of them"),
+])
+def test_a_failed_start_leaves_no_cache_folder(tmp_path, args, message) -> None:
+    """The cache folder is made before the executor starts: a start that fails removes it again."""
+    proc = subprocess.run([DUDL, *args], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 2 and proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
 def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
     proc = cli("run", "ann.hidden-units", "--reps", "2", "--dry-run")
     assert proc.returncode == 0, proc.stderr

@@ -123,9 +123,10 @@ def run_command(
         _print_plan(experiment_id, overrides, device, seconds)
         return
     check_writable(out)
-    block_cache = _block_cache(cache, no_cache)
-    _confirm_long_run(experiment_id, overrides, device, seconds, executor, yes)
-    result = _run_with_bar(experiment_id, overrides, block_cache, device=device, limits=limits, executor=executor)
+    with _block_cache(cache, no_cache) as block_cache:
+        _confirm_long_run(experiment_id, overrides, device, seconds, executor, yes)
+        result = _run_with_bar(experiment_id, overrides, block_cache, device=device, limits=limits,
+                               executor=executor)
     with _nothing_left_on_failure(out, result.id):
         folder = result.save(out, figures=not no_figures, keep_previous=True)
     if as_json:
@@ -168,25 +169,36 @@ def report_command(
     registry.check_device(device)
     executors.parse(executor)
     check_writable(out)
-    block_cache = _block_cache(cache, no_cache)
-    try:
-        with _nothing_left_on_failure(out), executors.open_executor(executor) as pool, \
-                blocks.session(executor=pool, cache=block_cache):
-            failures = build_report(out, reps=reps, device=device, limits=limits)
-    except KeyboardInterrupt as error:
-        exit_interrupted(error, _what_was_kept(block_cache, report=out))
+    with _block_cache(cache, no_cache) as block_cache:
+        try:
+            with _nothing_left_on_failure(out), executors.open_executor(executor) as pool, \
+                    blocks.session(executor=pool, cache=block_cache):
+                failures = build_report(out, reps=reps, device=device, limits=limits)
+        except KeyboardInterrupt as error:
+            exit_interrupted(error, _what_was_kept(block_cache, report=out))
     if failures:
         print(f"dudl: {len(failures)} experiment(s) failed: {', '.join(failures)}", file=sys.stderr)
         raise typer.Exit(1)
 
 
-def _block_cache(folder: Path | None, no_cache: bool) -> Any:
-    """The block cache of --cache/--no-cache (ParamError for a folder that is a file or read-only)."""
-    from dudl.cache import open_cache
+@contextlib.contextmanager
+def _block_cache(folder: Path | None, no_cache: bool) -> Iterator[Any]:
+    """The block cache of --cache/--no-cache (ParamError for a folder that is a file or read-only, or both
+    options). The folders it created are removed again if the command fails before a block is stored in them."""
+    from dudl.cache import default_folder, open_cache
 
-    if no_cache:
-        return None
-    return open_cache(True if folder is None else folder)
+    if no_cache and folder is not None:
+        raise ParamError("--cache and --no-cache exclude each other; give one of them")
+    path = None if no_cache else default_folder() if folder is None else folder.expanduser()
+    if path is None:  # --no-cache, DUDL_CACHE=off
+        yield None
+        return
+    created = _missing_folders(path)
+    try:
+        yield open_cache(path)
+    except BaseException:
+        _remove_empty(created)
+        raise
 
 
 def _run_with_bar(experiment_id: str, overrides: dict[str, Any], block_cache: Any, **options: Any) -> Any:
@@ -369,18 +381,28 @@ def _nothing_left_on_failure(out: Path, inside: str = "") -> Iterator[None]:
     """Around the writing of ``out`` (and of its folder ``inside``, e.g. an experiment's folder of kept runs): if it
     fails, remove the folders it created on the way (left empty by the atomic saves), and turn an OSError (disk
     full, ...) into one line and exit status 1."""
-    created = [path for path in ((out / inside,) if inside else ()) + (out, *out.parents) if not os.path.lexists(path)]
+    created = _missing_folders(out / inside if inside else out)
     try:
         yield
     except BaseException as error:
-        for path in created:  # deepest first; stops at the first one that is not empty
-            try:
-                path.rmdir()
-            except OSError:
-                break
+        _remove_empty(created)
         if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
             _fail(f"could not write to {str(out)!r} ({error.strerror or error}); nothing was saved there", 1)
         raise
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and its parents that do not exist yet, deepest first: what writing into ``path`` creates."""
+    return [folder for folder in (path, *path.parents) if not os.path.lexists(folder)]
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first), stopping at the first one that is not empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _write_stdout(text: str) -> None:

@@ -16,7 +16,8 @@ import html
 import traceback
 from pathlib import Path
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from dudl import __version__, display, registry, saving
 from dudl.budget import Limits
@@ -41,9 +42,11 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", lim
     """
     out.mkdir(parents=True, exist_ok=True)
     sections, failures = [], []
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=False) as progress:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    console = Console(stderr=True)  # stdout stays for what the user redirects; no bar in a pipe or a log
+    with Progress(*columns, console=console, transient=False,
+                  disable=not (console.is_terminal or console.is_jupyter)) as progress:
         task = progress.add_task("report", total=len(registry.CATALOG))
         models = progress.add_task(f"{'  models x epochs':<26}", total=None)  # the current experiment's sweep
         for item in registry.CATALOG:

@@ -1,10 +1,11 @@
 """The block cache: finished blocks on disk, so that an interrupted or repeated run resumes where it was.
 
-An entry is one block's arrays (``numpy.savez``) behind a first line holding the SHA-256 of those bytes;
-its name is the SHA-256 of the block's key (experiment, resolved parameters, engine call, model indices,
-dudl version and a digest of the block's data and settings, see :func:`dudl.core.engine.train`). An entry
-whose checksum does not match, or that does not load, is deleted and recomputed, never trusted. Entries are
-written to a temporary file and renamed, so a crash never leaves half an entry under a real name.
+An entry is one block's arrays (``numpy.savez``) behind a first line holding the SHA-256 of its name and those
+bytes (an entry copied or renamed over another is not taken for it); its name is the SHA-256 of the block's key
+(experiment, resolved parameters, engine call, model indices, dudl version and a digest of the block's data and
+settings, see :func:`dudl.core.engine.train`). An entry whose checksum does not match, or that does not load, is
+deleted and recomputed, never trusted. Entries are written to a temporary file and renamed, so a crash never
+leaves half an entry under a real name; a failed write (a full disk) names the cache folder.
 
 The default folder is ``$DUDL_CACHE`` if set (``off`` disables the cache: the test suite sets it), else
 ``$XDG_CACHE_HOME/dudl`` (``~/.cache/dudl``).
@@ -77,7 +78,7 @@ class BlockCache:
             return None
         checksum, _, payload = content.partition(b"\n")
         try:
-            if hashlib.sha256(payload).hexdigest().encode() != checksum:
+            if _checksum(path, payload) != checksum:
                 raise ValueError("checksum mismatch")
             with np.load(io.BytesIO(payload), allow_pickle=False) as stored:
                 arrays = {name: torch.from_numpy(stored[name].copy()) for name in stored.files}
@@ -93,11 +94,21 @@ class BlockCache:
         np.savez(buffer, **{name: value.numpy() for name, value in arrays.items()})
         payload = buffer.getvalue()
         path = self._path(key)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        except OSError as error:  # named: a full disk is "could not write <the cache>", not "the output"
+            raise OSError(error.errno, error.strerror, str(self.folder)) from None
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+                file.write(_checksum(path, payload) + b"\n" + payload)
             os.replace(temporary, path)
-        except BaseException:
+        except BaseException as error:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, OSError) and not error.filename:
+                raise OSError(error.errno, error.strerror, str(self.folder)) from None
             raise
+
+
+def _checksum(path: Path, payload: bytes) -> bytes:
+    """The first line of the entry ``path``: the SHA-256 of its name and its arrays' bytes."""
+    return hashlib.sha256(path.name.encode() + b"\n" + payload).hexdigest().encode()

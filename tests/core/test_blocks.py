@@ -3,7 +3,9 @@ size, with one or two threads, as repetition r of any number of repetitions; pro
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import threading
 import time
 
@@ -236,21 +238,45 @@ def test_an_interrupted_run_resumes_from_the_cache_with_the_same_bytes(tmp_path)
     def stop_after_some_blocks() -> bool:
         context = blocks.current()
         seen.append(context.blocks_done)
-        return context.blocks_done >= 2
+        return context.blocks_done >= 3
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(blocks, "INTERVAL", 0.0)
         with pytest.raises(blocks.Cancelled):
             dudl.run("ann.hidden-units", cache=tmp_path, cancel=stop_after_some_blocks, **params)
     stored = sorted(tmp_path.glob("*.block"))
-    assert len(stored) >= 2
+    assert len(stored) >= 3
     cache = BlockCache(tmp_path)
     stored[0].write_bytes(stored[0].read_bytes()[:-10] + b"corrupted!")  # a damaged entry is recomputed
+    stored[2].write_bytes(stored[1].read_bytes())  # so is an entry copied over another: whole, but not its block
     resumed = dudl.run("ann.hidden-units", cache=cache, **params)
-    assert cache.hits == len(stored) - 1
+    assert cache.hits == len(stored) - 2
     strip = {"elapsed_s": 0.0}
     assert dudl.Result(**{**vars(resumed), **strip}).to_json() == dudl.Result(**{**vars(uninterrupted),
                                                                                 **strip}).to_json()
+
+
+def test_a_full_disk_under_the_cache_names_the_cache_and_leaves_no_file(tmp_path, monkeypatch) -> None:
+    cache, real_open = BlockCache(tmp_path), os.fdopen
+
+    class FullDisk:
+        def __init__(self, *args, **options) -> None:
+            self.file = real_open(*args, **options)
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *_) -> None:
+            self.file.close()
+
+        def write(self, _data: bytes) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fdopen", FullDisk)
+    with pytest.raises(OSError) as error:
+        cache.put("key", {"weight0": torch.zeros(3)})
+    assert (error.value.errno, error.value.filename) == (errno.ENOSPC, str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_makespan_gives_each_block_to_the_least_loaded_thread() -> None:

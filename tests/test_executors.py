@@ -3,6 +3,8 @@ this process, also when a worker is killed mid-run; bad executor specs are one P
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 import os
 import signal
 import socket
@@ -12,7 +14,7 @@ import pytest
 
 import dudl
 from dudl import executors
-from dudl.core import engine
+from dudl.core import blocks, engine
 from dudl.params import ParamError
 
 pytest.importorskip("distributed")
@@ -79,6 +81,28 @@ def test_a_worker_killed_mid_run_changes_nothing(client, small_blocks) -> None:
     result = dudl.run("ann.hidden-units", executor=client.get_executor(), progress=kill_a_busy_worker, **params)
     assert killed
     assert_same_metrics(result, expected)
+
+
+@pytest.mark.slow
+def test_a_dead_pool_process_is_one_error_and_keeps_the_finished_blocks(tmp_path) -> None:
+    """A process of the pool killed (OOM killer, kill -9): the pool is broken, so the run stops with ExecutorLost
+    (the CLI's one line, exit 1) and keeps what was finished; the rerun completes with the same bits."""
+    params = dict(n_hidden=tuple(range(2, 129, 6)), epochs=40, reps=2)
+    killed = []
+
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pids = list({pool.submit(os.getpid).result() for _ in range(8)})
+
+        def kill_a_worker(done: int, total: int) -> None:
+            if not killed and done < total:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+
+        with pytest.raises(blocks.ExecutorLost, match=r"^the executor lost a block \(BrokenProcessPool: "):
+            dudl.run("ann.hidden-units", executor=pool, progress=kill_a_worker, cache=tmp_path, **params)
+    assert killed
+    resumed = dudl.run("ann.hidden-units", progress=False, cache=tmp_path, **params)
+    assert_same_metrics(resumed, dudl.run("ann.hidden-units", progress=False, **params))
 
 
 def closed_port() -> int:

@@ -176,6 +176,8 @@ def report_command(
                 failures = build_report(out, reps=reps, device=device, limits=limits)
         except KeyboardInterrupt as error:
             exit_interrupted(error, _what_was_kept(block_cache, report=out))
+        except blocks.ExecutorLost as error:
+            _fail(f"{error}{_what_was_kept(block_cache, report=out)}", 1)
     if failures:
         print(f"dudl: {len(failures)} experiment(s) failed: {', '.join(failures)}", file=sys.stderr)
         raise typer.Exit(1)
@@ -203,6 +205,7 @@ def _block_cache(folder: Path | None, no_cache: bool) -> Iterator[Any]:
 
 def _run_with_bar(experiment_id: str, overrides: dict[str, Any], block_cache: Any, **options: Any) -> Any:
     """registry.run with a progress bar on stderr (a terminal, runs over a second); Ctrl-C: one line, exit 130."""
+    from dudl.core.blocks import ExecutorLost
     from dudl.progress import Bar
 
     try:
@@ -210,6 +213,8 @@ def _run_with_bar(experiment_id: str, overrides: dict[str, Any], block_cache: An
             return registry.run(experiment_id, overrides, cache=block_cache or False, progress=bar, **options)
     except KeyboardInterrupt as error:
         exit_interrupted(error, _what_was_kept(block_cache))
+    except ExecutorLost as error:
+        _fail(f"{error}{_what_was_kept(block_cache)}", 1)
 
 
 def _what_was_kept(block_cache: Any, report: Path | None = None) -> str:

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dudl import __version__, display, registry, saving
 from dudl.budget import Limits
+from dudl.core import blocks
 from dudl.result import Result
 
 _STYLE = """
@@ -58,7 +59,9 @@ def build_report(out: Path, *, reps: int | None = None, device: str = "cpu", lim
                                       progress=lambda done, total: progress.update(models, completed=done, total=total))
                 result.save(out, figures=False)
                 sections.append(_section(item, result))
-            except Exception:  # noqa: BLE001 - a failing experiment is shown in the report, not fatal to it
+            except Exception as error:  # noqa: BLE001 - a failing experiment is shown in the report, not fatal to it
+                if isinstance(error, blocks.ExecutorLost):  # but no later one could run either
+                    raise
                 failures.append(item.id)
                 sections.append(_error_section(item, traceback.format_exc()))
             progress.advance(task)

@@ -20,7 +20,15 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    CancelledError,
+    Executor,
+    Future,
+    ThreadPoolExecutor,
+    wait,
+)
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -46,6 +54,11 @@ INTERVAL = 0.2
 
 class Cancelled(Exception):  # noqa: N818 - the user's own request, not an error
     """The cancel check asked the engine to stop; finished blocks are kept (in the cache, if any)."""
+
+
+class ExecutorLost(RuntimeError):
+    """The executor can no longer run blocks: a process of the pool died, the Dask scheduler went away, or Dask
+    gave up on a block that killed its workers. Finished blocks are kept (in the cache, if any)."""
 
 
 @dataclass
@@ -271,7 +284,7 @@ def _collect(futures: dict, finished: Callable[[int, Arrays], None], hooks: Hook
             done, remaining = wait(remaining, timeout=INTERVAL / 2, return_when=FIRST_COMPLETED)
             for future in done:
                 index = futures[future]
-                finished(index, future.result())
+                finished(index, _result(future) if model_epochs is not None else future.result())
                 if model_epochs is not None:
                     hooks.advance(model_epochs[index])
             if model_epochs is not None:
@@ -282,3 +295,16 @@ def _collect(futures: dict, finished: Callable[[int, Arrays], None], hooks: Hook
     finally:
         for future in remaining:
             future.cancel()
+
+
+def _result(future: Future) -> Arrays:
+    """A block's arrays from an executor's future; :class:`ExecutorLost` where the executor lost the block (an
+    error in the block itself is raised as it is)."""
+    try:
+        return future.result()
+    except (BrokenExecutor, CancelledError) as error:  # a dead pool process; a scheduler gone (futures cancelled)
+        raise ExecutorLost(f"the executor lost a block ({type(error).__name__}: {error or 'cancelled'})") from None
+    except Exception as error:
+        if type(error).__name__ != "KilledWorker":  # distributed.KilledWorker (Dask is an optional extra)
+            raise
+        raise ExecutorLost(f"the executor lost a block (KilledWorker: {error})") from None

@@ -150,5 +150,13 @@ def _dask_client(address: str | None) -> Iterator[object]:
         # without their settings: whatever the reason, no scheduler to run on
         reason = " ".join(str(error).split()) or type(error).__name__
         raise ParamError(f"--executor dask:{address}: cannot reach a Dask scheduler there ({reason})") from None
-    with client:
-        yield client
+    # the client's own reconnection attempts log tracebacks when the scheduler goes away; the run reports that in
+    # one line (blocks.ExecutorLost)
+    client_log = logging.getLogger("distributed.client")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
+    try:
+        with client:
+            yield client
+    finally:
+        client_log.setLevel(level)

@@ -302,9 +302,11 @@ def _result(future: Future) -> Arrays:
     error in the block itself is raised as it is)."""
     try:
         return future.result()
-    except (BrokenExecutor, CancelledError) as error:  # a dead pool process; a scheduler gone (futures cancelled)
-        raise ExecutorLost(f"the executor lost a block ({type(error).__name__}: {error or 'cancelled'})") from None
+    except BrokenExecutor as error:
+        raise ExecutorLost(f"the executor lost a block: a worker process died ({error})") from None
+    except CancelledError:
+        raise ExecutorLost("the executor lost a block: it was cancelled (the Dask scheduler went away?)") from None
     except Exception as error:
         if type(error).__name__ != "KilledWorker":  # distributed.KilledWorker (Dask is an optional extra)
             raise
-        raise ExecutorLost(f"the executor lost a block (KilledWorker: {error})") from None
+        raise ExecutorLost(f"the executor lost a block: it killed the Dask workers that ran it ({error})") from None

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -100,6 +101,8 @@ def local_dask_cluster(n_workers: int) -> Iterator[object]:
     import dask
     from distributed import Client, LocalCluster
 
+    from dudl.saving import signals_deferred
+
     names = [*dask.config.get("distributed.nanny.pre-spawn-environ", {}), "PYTHONHASHSEED"]
     before = {name: os.environ.get(name) for name in names}
 
@@ -111,12 +114,16 @@ def local_dask_cluster(n_workers: int) -> Iterator[object]:
                 os.environ[name] = value
 
     try:
-        # the scheduler's HTTP server on a free port: ":8787" (also what None gives) warns on stderr when another
-        # Dask cluster already has it; errors only on stderr (not the warnings of the blocks cancelled by Ctrl-C)
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR, preload=[__name__])
-        restore()
-        with cluster, Client(cluster) as client:
+        with contextlib.ExitStack() as stack:
+            # the scheduler's HTTP server on a free port: ":8787" (also what None gives) warns on stderr when
+            # another Dask cluster already has it; errors only on stderr (not the warnings of the blocks cancelled
+            # by Ctrl-C). A signal held during the start comes at the end of the `with`: the stack closes the cluster
+            with signals_deferred(), _workers_without_stderr():
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                    silence_logs=logging.ERROR, preload=[__name__]))
+            restore()
+            client = stack.enter_context(Client(cluster))
             try:
                 yield client
             except BaseException:
@@ -124,6 +131,23 @@ def local_dask_cluster(n_workers: int) -> Iterator[object]:
                 raise
     finally:
         restore()
+
+
+@contextlib.contextmanager
+def _workers_without_stderr() -> Iterator[None]:
+    """The worker processes spawned in the ``with`` get /dev/null as stderr. A terminal's Ctrl-C reaches the whole
+    process group, and a worker still starting (before the preload has it ignore SIGINT) would stop with a
+    traceback of its own, while this process reports the interrupt in one line. What a block raises still comes
+    back through its future, and the workers' log is errors only."""
+    sys.stderr.flush()
+    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
 
 
 def _close_workers_now(cluster: object) -> None:

@@ -62,7 +62,7 @@ def staged_folder(parent: Path, name: str) -> Iterator[Path]:
         yield staging
         with _locked(parent):
             _remove_leftovers(parent, name)
-            with _signals_deferred():
+            with signals_deferred():
                 _discard(_swap(staging, parent / name))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -181,11 +181,11 @@ def _discard(path: Path | None) -> None:
 
 
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver the first one that came.
+def signals_deferred(numbers: tuple[int, ...] = _SIGNALS) -> Iterator[None]:
+    """Hold ``numbers`` (SIGINT, SIGTERM and SIGHUP) until the block ends, then deliver the first one that came.
 
-    Keeps a pair of renames from being cut in half by the exception a signal handler raises. Signal
-    handlers run in the main thread only, so elsewhere there is nothing to hold.
+    Keeps a pair of renames (or a Dask cluster's start) from being cut in half by the exception a signal handler
+    raises. Signal handlers run in the main thread only, so elsewhere there is nothing to hold.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -193,7 +193,7 @@ def _signals_deferred() -> Iterator[None]:
     received: list[int] = []
     previous = {}
     try:
-        for number in _SIGNALS:
+        for number in numbers:
             handler = signal.getsignal(number)
             if handler is not None:  # None: a handler installed outside Python, left alone
                 previous[number] = signal.signal(number, lambda signum, _frame: received.append(signum))

@@ -68,6 +68,19 @@ def test_dry_run_prints_the_plan_and_trains_nothing(cli, tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
+def test_a_dry_run_plans_the_blocks_its_executor_would_get(cli, tmp_path) -> None:
+    """Blocks sent to other processes hold at most 256 models (to spread over the workers): the plan shows those,
+    and the time as one core's work that the workers share (the executor is not started)."""
+    local = cli("run", "ann.learning-rates", "--reps", "200", "--dry-run")
+    pool = cli("run", "ann.learning-rates", "--reps", "200", "--dry-run", "--executor", "processes:2")
+    assert (local.returncode, pool.returncode) == (0, 0), local.stderr + pool.stderr
+    assert " 8041 models, 4041000 model-epochs, 3.07e+10 FLOPs, 2 blocks in 2 engine call(s); " in local.stdout
+    assert " 8041 models, 4041000 model-epochs, 3.07e+10 FLOPs, 33 blocks in 2 engine call(s); " in pool.stdout
+    assert " s of one core's work on this machine's CPU, shared by --executor processes:2's workers; " in pool.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
 SWEEP = ["run", "ann.hidden-units", "--reps", "8", "--param", "epochs=300", "--json", "--no-figures"]
 
 

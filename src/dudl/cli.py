@@ -120,7 +120,7 @@ def run_command(
     registry.check_device(device, experiment_id)
     executors.parse(executor)
     if dry_run:
-        _print_plan(experiment_id, overrides, device, seconds)
+        _print_plan(experiment_id, overrides, device, seconds, executor)
         return
     check_writable(out)
     with _block_cache(cache, no_cache) as block_cache:
@@ -233,15 +233,25 @@ def _what_was_kept(block_cache: Any, report: Path | None = None) -> str:
     return f"{done}; finished blocks are kept in {block_cache.folder}, the same command resumes from them; {written}"
 
 
-def _plan(experiment_id: str, overrides: dict[str, Any], device: str) -> tuple[dict[str, float], int, str]:
-    """The engine calls of a run, planned and not trained: their totals (models, model_epochs, flops, blocks, and
-    the cost model's seconds: wall on this machine's threads, and one core's work, both scaled to this machine's
-    measured speed), the number of calls, and the estimate as text ("no training" without a call)."""
+def _plan(experiment_id: str, overrides: dict[str, Any], device: str,
+          executor: str = "local") -> tuple[dict[str, float], int, str]:
+    """The engine calls of a run on ``executor``, planned and not trained: their totals (models, model_epochs, flops,
+    blocks, and the cost model's seconds: wall on this machine's threads, and one core's work, both scaled to this
+    machine's measured speed), the number of calls, and the estimate as text ("no training" without a call).
+    Another executor than local gets the blocks it would be sent (smaller ones, to spread over its workers),
+    and only the one-core estimate: its workers share that."""
+    from concurrent.futures import Executor
+
+    from dudl import executors
     from dudl.core import blocks
 
     item = registry.entry(experiment_id)
     params = registry.resolve(experiment_id, overrides)
-    with blocks.run_context(experiment_id=experiment_id, params=params.to_dict(), plan_only=True) as context:
+    local = executors.parse(executor)[0] == "local"
+    # a plan only asks whether blocks go to an executor; the executor itself is not started
+    planned_for = None if local else Executor()
+    with blocks.run_context(experiment_id=experiment_id, params=params.to_dict(), plan_only=True,
+                            executor=planned_for) as context:
         if item.uses_torch:
             item.load().run(params, device)
     totals = {name: sum(plan[name] for plan in context.plans)
@@ -253,13 +263,17 @@ def _plan(experiment_id: str, overrides: dict[str, Any], device: str) -> tuple[d
     speed = engine.machine_speed()  # the cost model of the planned blocks, scaled to this machine
     totals["seconds"] *= speed
     totals["wall_seconds"] *= speed
+    if not local:
+        return totals, len(context.plans), (f"training estimated at {totals['seconds']:.1f} s of one core's work "
+                                            f"on this machine's CPU, shared by --executor {executor}'s workers")
     return totals, len(context.plans), (f"training estimated at {totals['wall_seconds']:.1f} s on this machine's "
                                         f"CPU ({totals['seconds']:.1f} s of one core's work)")
 
 
-def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seconds: float | None) -> None:
+def _print_plan(experiment_id: str, overrides: dict[str, Any], device: str, seconds: float | None,
+                executor: str) -> None:
     """--dry-run: the experiment's engine calls planned (models, model-epochs, FLOPs, blocks), none trained."""
-    totals, calls, training = _plan(experiment_id, overrides, device)
+    totals, calls, training = _plan(experiment_id, overrides, device, executor)
     print(f"{experiment_id}: {totals['models']} models, {totals['model_epochs']} model-epochs, "
           f"{totals['flops']:.3g} FLOPs, {totals['blocks']} blocks in {calls} engine call(s); "
           + training + ("" if seconds is None else f"; run-size budget: at most {budget.seconds_text(seconds)}")

@@ -81,6 +81,18 @@ def test_a_dry_run_plans_the_blocks_its_executor_would_get(cli, tmp_path) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
+def test_an_unusable_default_cache_is_a_warning_not_an_error(tmp_path) -> None:
+    """A read-only home must not stop every run: without --cache, dudl runs on without a cache (one warning)."""
+    env = {**{k: v for k, v in os.environ.items() if k != "DUDL_CACHE"}, "XDG_CACHE_HOME": "/proc/no-cache-here"}
+    proc = subprocess.run([DUDL, "run", "ann.regression", "--json", "--no-figures"], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=600)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["id"] == "ann.regression"
+    assert proc.stderr == ("dudl: warning: '/proc/no-cache-here/dudl' is not a writable folder (No such file or "
+                           "directory), the default block cache, cannot be used; running without it (--cache DIR or "
+                           "DUDL_CACHE=DIR gives another folder)\n")
+
+
 SWEEP = ["run", "ann.hidden-units", "--reps", "8", "--param", "epochs=300", "--json", "--no-figures"]
 
 

@@ -47,6 +47,14 @@ def open_cache(setting: bool | str | os.PathLike[str] | BlockCache | None) -> Bl
     return BlockCache(setting)
 
 
+class CacheFolderError(ParamError):
+    """A cache folder that is a file or cannot be written (``reason``: which, and why)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"--cache {reason}; give another folder or --no-cache")
+        self.reason = reason
+
+
 class BlockCache:
     """Finished blocks in ``folder`` (created if missing). A folder that is a file or cannot be written
     raises ParamError (the CLI's one line and exit 2), before anything is computed."""
@@ -58,9 +66,8 @@ class BlockCache:
             with tempfile.TemporaryFile(dir=self.folder):
                 pass
         except OSError as error:
-            reason = error.strerror or str(error)
-            raise ParamError(f"--cache {str(self.folder)!r} is not a writable folder ({reason}); give another "
-                             "folder or --no-cache") from None
+            reason = f"{str(self.folder)!r} is not a writable folder ({error.strerror or error})"
+            raise CacheFolderError(reason) from None
         self.hits = 0  # entries taken from the cache by this object
 
     def _path(self, key: str) -> Path:

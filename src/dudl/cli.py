@@ -187,7 +187,7 @@ def report_command(
 def _block_cache(folder: Path | None, no_cache: bool) -> Iterator[Any]:
     """The block cache of --cache/--no-cache (ParamError for a folder that is a file or read-only, or both
     options). The folders it created are removed again if the command fails before a block is stored in them."""
-    from dudl.cache import default_folder, open_cache
+    from dudl.cache import CacheFolderError, default_folder, open_cache
 
     if no_cache and folder is not None:
         raise ParamError("--cache and --no-cache exclude each other; give one of them")
@@ -197,7 +197,16 @@ def _block_cache(folder: Path | None, no_cache: bool) -> Iterator[Any]:
         return
     created = _missing_folders(path)
     try:
-        yield open_cache(path)
+        block_cache = open_cache(path)
+    except CacheFolderError as error:
+        if folder is not None:
+            raise
+        # the default folder (a read-only home, a full disk): the run goes on without it, as pip does
+        print(f"dudl: warning: {error.reason}, the default block cache, cannot be used; running without it "
+              "(--cache DIR or DUDL_CACHE=DIR gives another folder)", file=sys.stderr)
+        block_cache = None
+    try:
+        yield block_cache
     except BaseException:
         _remove_empty(created)
         raise

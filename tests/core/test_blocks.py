@@ -305,7 +305,7 @@ def test_a_dry_run_estimate_is_the_plans_cost_times_the_machine_speed(monkeypatc
     printed = []
     for speed in (1.0, 3.0):
         monkeypatch.setattr(engine, "machine_speed", lambda speed=speed: speed)
-        cli._print_plan("ann.hidden-units", {"reps": 2}, "cpu", 12.5)
+        cli._print_plan("ann.hidden-units", {"reps": 2}, "cpu", 12.5, "local")
         printed.append(capsys.readouterr().out)
     epochs = dudl.registry.resolve("ann.hidden-units", {}).epochs
     plan = engine._plan_blocks(hidden_units()["architectures"] * 2, 150, epochs)

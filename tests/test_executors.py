@@ -84,24 +84,25 @@ def test_a_worker_killed_mid_run_changes_nothing(client, small_blocks) -> None:
 
 
 @pytest.mark.slow
-def test_a_dead_pool_process_is_one_error_and_keeps_the_finished_blocks(tmp_path) -> None:
+def test_a_dead_pool_process_is_one_error_and_keeps_the_finished_blocks(tmp_path, monkeypatch) -> None:
     """A process of the pool killed (OOM killer, kill -9): the pool is broken, so the run stops with ExecutorLost
     (the CLI's one line, exit 1) and keeps what was finished; the rerun completes with the same bits."""
-    params = dict(n_hidden=tuple(range(2, 129, 6)), epochs=40, reps=2)
+    params = dict(n_hidden=tuple(range(2, 129, 6)), epochs=40, reps=2)  # 9 blocks
     killed = []
+    monkeypatch.setattr(blocks, "INTERVAL", 0.0)  # progress at every finished block
 
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         pids = list({pool.submit(os.getpid).result() for _ in range(8)})
 
         def kill_a_worker(done: int, total: int) -> None:
-            if not killed and done < total:
+            if not killed and 0 < done < total:  # once a block is finished
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 
         lost = r"^the executor lost a block: a worker process died \(A process in the process pool was terminated "
         with pytest.raises(blocks.ExecutorLost, match=lost):
             dudl.run("ann.hidden-units", executor=pool, progress=kill_a_worker, cache=tmp_path, **params)
-    assert killed
+    assert killed and list(tmp_path.glob("*.block"))
     resumed = dudl.run("ann.hidden-units", progress=False, cache=tmp_path, **params)
     assert_same_metrics(resumed, dudl.run("ann.hidden-units", progress=False, **params))
 

@@ -186,7 +186,8 @@ def report_command(
 @contextlib.contextmanager
 def _block_cache(folder: Path | None, no_cache: bool) -> Iterator[Any]:
     """The block cache of --cache/--no-cache (ParamError for a folder that is a file or read-only, or both
-    options). The folders it created are removed again if the command fails before a block is stored in them."""
+    options). The folders it created for --cache or $DUDL_CACHE are removed again if the command fails before a
+    block is stored in them (not the default folder: other runs may be using it)."""
     from dudl.cache import CacheFolderError, default_folder, open_cache
 
     if no_cache and folder is not None:
@@ -195,11 +196,12 @@ def _block_cache(folder: Path | None, no_cache: bool) -> Iterator[Any]:
     if path is None:  # --no-cache, DUDL_CACHE=off
         yield None
         return
-    created = _missing_folders(path)
+    chosen = folder is not None or bool(os.environ.get("DUDL_CACHE"))  # the default folder is shared by every run
+    created = _missing_folders(path) if chosen else []
     try:
         block_cache = open_cache(path)
     except CacheFolderError as error:
-        if folder is not None:
+        if chosen:
             raise
         # the default folder (a read-only home, a full disk): the run goes on without it, as pip does
         print(f"dudl: warning: {error.reason}, the default block cache, cannot be used; running without it "
@@ -239,6 +241,8 @@ def _what_was_kept(block_cache: Any, report: Path | None = None) -> str:
         written = f"the report's finished experiments are saved in {report}, its index.html was not written"
     if block_cache is None:
         return f"{done}; nothing was kept (--no-cache); {written}"
+    if report is None and (context is None or not context.blocks_done):
+        return f"{done}; no block was finished; {written}"
     return f"{done}; finished blocks are kept in {block_cache.folder}, the same command resumes from them; {written}"
 
 
@@ -294,7 +298,9 @@ def _confirm_long_run(experiment_id: str, overrides: dict[str, Any], device: str
     """A run estimated over CONFIRM_SECONDS on the local executor asks first on a terminal (--yes skips it).
     ``seconds``: the run-size budget's bound; over CONFIRM_SECONDS, the estimate is --dry-run's (the time of the
     training on this machine; the bound where the run trains nothing)."""
-    local = executor.partition(":")[0] == "local"
+    from dudl import executors
+
+    local = executors.parse(executor)[0] == "local"
     if yes or seconds is None or seconds <= CONFIRM_SECONDS or not local or not sys.stdin.isatty():
         return
     totals, calls, _ = _plan(experiment_id, overrides, device)

@@ -116,8 +116,9 @@ def local_dask_cluster(n_workers: int) -> Iterator[object]:
     try:
         with contextlib.ExitStack() as stack:
             # the scheduler's HTTP server on a free port: ":8787" (also what None gives) warns on stderr when
-            # another Dask cluster already has it; errors only on stderr (not the warnings of the blocks cancelled
-            # by Ctrl-C). A signal held during the start comes at the end of the `with`: the stack closes the cluster
+            # another Dask cluster already has it; the log shows errors only (not the warnings of the blocks
+            # cancelled by Ctrl-C). SIGINT, SIGTERM and SIGHUP wait until the cluster has started (a second or two;
+            # cut in the middle, it cannot be closed) and come at the end of the `with`: the stack closes it
             with signals_deferred(), _workers_without_stderr():
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
@@ -135,12 +136,18 @@ def local_dask_cluster(n_workers: int) -> Iterator[object]:
 
 @contextlib.contextmanager
 def _workers_without_stderr() -> Iterator[None]:
-    """The worker processes spawned in the ``with`` get /dev/null as stderr. A terminal's Ctrl-C reaches the whole
-    process group, and a worker still starting (before the preload has it ignore SIGINT) would stop with a
-    traceback of its own, while this process reports the interrupt in one line. What a block raises still comes
-    back through its future, and the workers' log is errors only."""
+    """The worker processes spawned in the ``with`` get /dev/null as stderr, for good (a worker the nanny restarts
+    later gets this process's). A terminal's Ctrl-C reaches the whole process group, and a worker still starting
+    (before the preload has it ignore SIGINT) would stop with a traceback of its own, while this process reports the
+    interrupt in one line; what a block raises still comes back through its future. The swap is of file descriptor
+    2, for the whole process: nothing is written there in the meantime (with stderr closed, nothing is swapped)."""
     sys.stderr.flush()
-    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        saved = os.dup(2)
+    except OSError:  # stderr closed (2>&-)
+        yield
+        return
+    quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 2)
     try:
         yield
@@ -155,7 +162,8 @@ def _close_workers_now(cluster: object) -> None:
     still busy after a fifth of a second is killed (a plain close waits up to 4 s for its block)."""
     import asyncio
 
-    cluster.sync(asyncio.gather, *(nanny.close(timeout=0.25) for nanny in cluster.workers.values()))
+    with contextlib.suppress(Exception):  # the interrupt or failure being handled is what the user must see
+        cluster.sync(asyncio.gather, *(nanny.close(timeout=0.25) for nanny in list(cluster.workers.values())))
 
 
 @contextlib.contextmanager

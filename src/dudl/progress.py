@@ -50,7 +50,7 @@ class Bar:
 
     def __call__(self, done: int, total: int) -> None:
         """The current experiment's model-epochs ``done`` of ``total`` (shown after ``DELAY_S``)."""
-        context = blocks.last()  # the run in progress (blocks.current() is unset in the engine's threads)
+        context = blocks.current()
         if context is not None and context.experiment_id:
             self._experiment = context.experiment_id
         if not self.enabled or time.monotonic() - self._start < DELAY_S:

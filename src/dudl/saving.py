@@ -181,8 +181,8 @@ def _discard(path: Path | None) -> None:
 
 
 @contextlib.contextmanager
-def signals_deferred(numbers: tuple[int, ...] = _SIGNALS) -> Iterator[None]:
-    """Hold ``numbers`` (SIGINT, SIGTERM and SIGHUP) until the block ends, then deliver the first one that came.
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver the first one that came.
 
     Keeps a pair of renames (or a Dask cluster's start) from being cut in half by the exception a signal handler
     raises. Signal handlers run in the main thread only, so elsewhere there is nothing to hold.
@@ -193,7 +193,7 @@ def signals_deferred(numbers: tuple[int, ...] = _SIGNALS) -> Iterator[None]:
     received: list[int] = []
     previous = {}
     try:
-        for number in numbers:
+        for number in _SIGNALS:
             handler = signal.getsignal(number)
             if handler is not None:  # None: a handler installed outside Python, left alone
                 previous[number] = signal.signal(number, lambda signum, _frame: received.append(signum))

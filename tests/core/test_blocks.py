@@ -206,9 +206,13 @@ def test_a_failed_block_stops_the_other_thread_at_its_next_epoch(monkeypatch) ->
     started, finished = [], []
     block, advance = engine.train_block, blocks.Hooks.advance
 
+    lock = threading.Lock()
+
     def first_fails(task, hooks=None):
-        started.append(task)
-        if len(started) == 1:
+        with lock:
+            started.append(task)
+            first = len(started) == 1
+        if first:
             assert trained_an_epoch.wait(20)  # the other thread's block is in flight
             raise RuntimeError("a failed block")
         finished.append(block(task, hooks))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -247,7 +248,16 @@ def execute(
         _run_in_threads(pending, lambda index: finished(index, function(tasks[index], hooks)), hooks,
                         min(workers, len(pending)))
     else:
-        futures = {executor.submit(function, tasks[i]): i for i in pending}
+        futures: dict[Future, int] = {}
+        try:
+            for index in pending:
+                futures[executor.submit(function, tasks[index])] = index
+        except BaseException as error:  # a pool broken since the last call; Ctrl-C while submitting
+            for future in futures:
+                future.cancel()
+            if isinstance(error, BrokenExecutor):
+                raise _lost(error) from None
+            raise
         _collect(futures, finished, hooks, model_epochs)
     hooks.advance(0, force=True)
     return [results[i] for i in range(len(tasks))]
@@ -270,7 +280,9 @@ def _run_in_threads(order: list[int], run: Callable[[int], None], hooks: Hooks, 
             run(index)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(worker, thread % 2 == 0): thread for thread in range(workers)}
+        # each thread in a copy of this context: the run's context (blocks.current()) holds there too
+        futures = {pool.submit(contextvars.copy_context().run, worker, thread % 2 == 0): thread
+                   for thread in range(workers)}
         _collect(futures, lambda _thread, _result: None, hooks, None)
 
 
@@ -303,10 +315,15 @@ def _result(future: Future) -> Arrays:
     try:
         return future.result()
     except BrokenExecutor as error:
-        raise ExecutorLost(f"the executor lost a block: a worker process died ({error})") from None
+        raise _lost(error) from None
     except CancelledError:
         raise ExecutorLost("the executor lost a block: it was cancelled (the Dask scheduler went away?)") from None
     except Exception as error:
         if type(error).__name__ != "KilledWorker":  # distributed.KilledWorker (Dask is an optional extra)
             raise
         raise ExecutorLost(f"the executor lost a block: it killed the Dask workers that ran it ({error})") from None
+
+
+def _lost(error: BrokenExecutor) -> ExecutorLost:
+    """A broken process pool, as :class:`ExecutorLost`."""
+    return ExecutorLost(f"the executor lost a block: a worker process died ({error})")

@@ -103,8 +103,8 @@ class BlockCache:
         path = self._path(key)
         try:
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-        except OSError as error:  # named: a full disk is "could not write <the cache>", not "the output"
-            raise OSError(error.errno, error.strerror, str(self.folder)) from None
+        except OSError as error:
+            raise self._named(error) from None
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(_checksum(path, payload) + b"\n" + payload)
@@ -112,8 +112,12 @@ class BlockCache:
         except BaseException as error:
             Path(temporary).unlink(missing_ok=True)
             if isinstance(error, OSError) and not error.filename:
-                raise OSError(error.errno, error.strerror, str(self.folder)) from None
+                raise self._named(error) from None
             raise
+
+    def _named(self, error: OSError) -> OSError:
+        """``error`` naming the cache folder: a full disk is "could not write <the cache>", not "the output"."""
+        return OSError(error.errno, error.strerror, str(self.folder))
 
 
 def _checksum(path: Path, payload: bytes) -> bytes:

@@ -170,14 +170,9 @@ def report_command(
     executors.parse(executor)
     check_writable(out)
     with _block_cache(cache, no_cache) as block_cache:
-        try:
-            with _nothing_left_on_failure(out), executors.open_executor(executor) as pool, \
-                    blocks.session(executor=pool, cache=block_cache):
-                failures = build_report(out, reps=reps, device=device, limits=limits)
-        except KeyboardInterrupt as error:
-            exit_interrupted(error, _what_was_kept(block_cache, report=out))
-        except blocks.ExecutorLost as error:
-            _fail(f"{error}{_what_was_kept(block_cache, report=out)}", 1)
+        with _sweep_stops_in_one_line(block_cache, report=out), _nothing_left_on_failure(out), \
+                executors.open_executor(executor) as pool, blocks.session(executor=pool, cache=block_cache):
+            failures = build_report(out, reps=reps, device=device, limits=limits)
     if failures:
         print(f"dudl: {len(failures)} experiment(s) failed: {', '.join(failures)}", file=sys.stderr)
         raise typer.Exit(1)
@@ -216,16 +211,24 @@ def _block_cache(folder: Path | None, no_cache: bool) -> Iterator[Any]:
 
 def _run_with_bar(experiment_id: str, overrides: dict[str, Any], block_cache: Any, **options: Any) -> Any:
     """registry.run with a progress bar on stderr (a terminal, runs over a second); Ctrl-C: one line, exit 130."""
-    from dudl.core.blocks import ExecutorLost
     from dudl.progress import Bar
 
+    with _sweep_stops_in_one_line(block_cache), Bar() as bar:
+        return registry.run(experiment_id, overrides, cache=block_cache or False, progress=bar, **options)
+
+
+@contextlib.contextmanager
+def _sweep_stops_in_one_line(block_cache: Any, report: Path | None = None) -> Iterator[None]:
+    """Ctrl-C (or SIGTERM, SIGHUP) and a lost executor inside the ``with``: one line with what was done and kept
+    (:func:`_what_was_kept`), exit 130/143/129 or 1."""
+    from dudl.core.blocks import ExecutorLost
+
     try:
-        with Bar() as bar:
-            return registry.run(experiment_id, overrides, cache=block_cache or False, progress=bar, **options)
+        yield
     except KeyboardInterrupt as error:
-        exit_interrupted(error, _what_was_kept(block_cache))
+        exit_interrupted(error, _what_was_kept(block_cache, report))
     except ExecutorLost as error:
-        _fail(f"{error}{_what_was_kept(block_cache)}", 1)
+        _fail(f"{error}{_what_was_kept(block_cache, report)}", 1)
 
 
 def _what_was_kept(block_cache: Any, report: Path | None = None) -> str:
@@ -260,7 +263,7 @@ def _plan(experiment_id: str, overrides: dict[str, Any], device: str,
 
     item = registry.entry(experiment_id)
     params = registry.resolve(experiment_id, overrides)
-    local = executors.parse(executor)[0] == "local"
+    local = executors.is_local(executor)
     # a plan only asks whether blocks go to an executor; the executor itself is not started
     planned_for = None if local else Executor()
     with blocks.run_context(experiment_id=experiment_id, params=params.to_dict(), plan_only=True,
@@ -300,7 +303,7 @@ def _confirm_long_run(experiment_id: str, overrides: dict[str, Any], device: str
     training on this machine; the bound where the run trains nothing)."""
     from dudl import executors
 
-    local = executors.parse(executor)[0] == "local"
+    local = executors.is_local(executor)
     if yes or seconds is None or seconds <= CONFIRM_SECONDS or not local or not sys.stdin.isatty():
         return
     totals, calls, _ = _plan(experiment_id, overrides, device)

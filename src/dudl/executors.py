@@ -39,6 +39,11 @@ def parse(spec: str) -> tuple[str, int | str | None]:
     raise ParamError(f"unknown executor {spec!r}; allowed: {', '.join(NAMES)}")
 
 
+def is_local(spec: str) -> bool:
+    """Whether ``spec`` runs the blocks in this process (ParamError for a bad name)."""
+    return parse(spec)[0] == "local"
+
+
 def _ignore_interrupt() -> None:
     """Pool workers leave Ctrl-C to the main process (which cancels and closes the pool)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -296,7 +296,7 @@ def _collect(futures: dict, finished: Callable[[int, Arrays], None], hooks: Hook
             done, remaining = wait(remaining, timeout=INTERVAL / 2, return_when=FIRST_COMPLETED)
             for future in done:
                 index = futures[future]
-                finished(index, _result(future) if model_epochs is not None else future.result())
+                finished(index, _result(future))
                 if model_epochs is not None:
                     hooks.advance(model_epochs[index])
             if model_epochs is not None:
@@ -309,9 +309,9 @@ def _collect(futures: dict, finished: Callable[[int, Arrays], None], hooks: Hook
             future.cancel()
 
 
-def _result(future: Future) -> Arrays:
-    """A block's arrays from an executor's future; :class:`ExecutorLost` where the executor lost the block (an
-    error in the block itself is raised as it is)."""
+def _result(future: Future) -> Arrays | None:
+    """A block's arrays from an executor's future (None from a thread of this process); :class:`ExecutorLost` where
+    the executor lost the block (an error in the block itself is raised as it is)."""
     try:
         return future.result()
     except BrokenExecutor as error:

@@ -84,6 +84,7 @@ def test_a_worker_killed_mid_run_changes_nothing(client, small_blocks) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # no error in the pool's thread
 def test_a_dead_pool_process_is_one_error_and_keeps_the_finished_blocks(tmp_path, monkeypatch) -> None:
     """A process of the pool killed (OOM killer, kill -9): the pool is broken, so the run stops with ExecutorLost
     (the CLI's one line, exit 1) and keeps what was finished; the rerun completes with the same bits."""

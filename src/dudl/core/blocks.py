@@ -301,12 +301,12 @@ def _collect(futures: dict, finished: Callable[[int, Arrays], None], hooks: Hook
                     hooks.advance(model_epochs[index])
             if model_epochs is not None:
                 hooks.advance(0)  # the cancel check while remote blocks run
-    except BaseException:  # Ctrl-C in this (main) thread, a cancel, a failed block: before any thread is waited
-        hooks.stopped = True  # for, the blocks running in this process's threads stop at their next epoch
+    except BaseException as error:  # Ctrl-C in this (main) thread, a cancel, a failed block: before any thread is
+        hooks.stopped = True  # waited for, the blocks running in this process's threads stop at their next epoch
+        if not isinstance(error, ExecutorLost):  # a broken pool fails its other blocks itself (and raises in its own
+            for future in remaining:  # thread on a future cancelled meanwhile: Python 3.11's InvalidStateError)
+                future.cancel()
         raise
-    finally:
-        for future in remaining:
-            future.cancel()
 
 
 def _result(future: Future) -> Arrays | None:
